@@ -1,0 +1,66 @@
+// Positioned, bounded reads from a file. ELF files can be hundreds of megabytes; we read the headers
+// and the few sections we need, never the whole file, and every read is checked against the size.
+
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ElfError } from './elf-error.js';
+
+/** The identity of a file on disk: equal identities mean the same bytes (for our purposes). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+export function identityKey(id: FileIdentity): string {
+  return `${id.dev}:${id.ino}:${id.size}:${id.mtimeMs}`;
+}
+
+/** Largest single read we allow; a section bigger than this is treated as damage, not data. */
+export const MAX_READ = 512 * 1024 * 1024;
+
+export class FileReader {
+  private fd: number | undefined;
+  readonly size: number;
+  readonly identity: FileIdentity;
+
+  constructor(readonly path: string) {
+    try {
+      this.fd = openSync(path, 'r');
+    } catch (e) {
+      throw new ElfError(path, `cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    const st = fstatSync(this.fd);
+    if (!st.isFile()) {
+      this.close();
+      throw new ElfError(path, 'not a regular file');
+    }
+    this.size = st.size;
+    this.identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  }
+
+  /** Exactly `length` bytes at `offset`, or an ElfError naming what was being read. */
+  read(offset: number, length: number, what: string): Buffer {
+    if (this.fd === undefined) throw new ElfError(this.path, 'file already closed');
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw new ElfError(this.path, `${what}: invalid offset or size`);
+    }
+    if (length > MAX_READ) throw new ElfError(this.path, `${what}: implausible size ${length}`);
+    if (offset + length > this.size) {
+      throw new ElfError(this.path, `${what}: extends past the end of the file (truncated?)`);
+    }
+    const buf = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, buf, done, length - done, offset + done);
+      if (n === 0) throw new ElfError(this.path, `${what}: file shrank while reading`);
+      done += n;
+    }
+    return buf;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

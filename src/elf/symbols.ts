@@ -1,0 +1,119 @@
+// Function symbols of an ELF file, sorted for binary search. .symtab (when the file was not stripped)
+// is the richer source; .dynsym is merged in because stripped binaries keep only that.
+
+import { cstring, SHT_DYNSYM, SHT_SYMTAB, type ElfFile, type Section } from './elf.js';
+
+const STT_FUNC = 2;
+const STT_GNU_IFUNC = 10;
+const STB_LOCAL = 0;
+const SYM_SIZE = 24;
+/** A symbol table with more entries than this is damage (the largest real ones hold ~10^6). */
+const MAX_SYMBOLS = 20_000_000;
+/** A size-0 symbol covers up to the next symbol, but not further than this. */
+const MAX_UNSIZED_SPAN = 1 << 20;
+
+export interface FuncSymbol {
+  name: string;
+  /** File virtual address of the first instruction. */
+  start: number;
+  /** Size in bytes; 0 when the symbol table did not say (hand-written assembly, often). */
+  size: number;
+}
+
+interface Candidate extends FuncSymbol {
+  rank: number;
+}
+
+function readTable(elf: ElfFile, sec: Section, fromSymtab: boolean, out: Candidate[]): void {
+  if (sec.entsize !== 0 && sec.entsize !== SYM_SIZE) return;
+  const count = Math.floor(sec.size / SYM_SIZE);
+  if (count > MAX_SYMBOLS) return;
+  const strSec = elf.sections[sec.link];
+  const data = elf.sectionData(sec);
+  const strs = strSec ? elf.sectionData(strSec) : undefined;
+  if (!data || !strs) return;
+  for (let i = 1; i < count; i++) {
+    const o = i * SYM_SIZE;
+    const info = data[o + 4]!;
+    const type = info & 0xf;
+    if (type !== STT_FUNC && type !== STT_GNU_IFUNC) continue;
+    if (data.readUInt16LE(o + 6) === 0) continue; // undefined: lives in another file
+    const value = data.readBigUInt64LE(o + 8);
+    const size = data.readBigUInt64LE(o + 16);
+    if (value === 0n || value > BigInt(Number.MAX_SAFE_INTEGER) || size > 1n << 32n) continue;
+    const nameOff = data.readUInt32LE(o);
+    if (nameOff >= strs.length) continue;
+    let name = cstring(strs, nameOff);
+    if (!name) continue;
+    // Versioned names ("memcpy@@GLIBC_2.14") only appear in .symtab of some files; people want "memcpy".
+    const at = name.indexOf('@');
+    if (at > 0) name = name.slice(0, at);
+    const local = info >> 4 === STB_LOCAL;
+    // Among symbols at one address prefer sized ones, then global ones, then .symtab's.
+    const rank = (size > 0n ? 4 : 0) + (local ? 0 : 2) + (fromSymtab ? 1 : 0);
+    out.push({ name, start: Number(value), size: Number(size), rank });
+  }
+}
+
+export class SymbolTable {
+  private readonly starts: Float64Array;
+  private readonly ends: Float64Array;
+  private readonly names: string[];
+
+  constructor(symbols: readonly FuncSymbol[]) {
+    const list = symbols
+      .map((s, i) => ({ ...s, rank: (s as Candidate).rank ?? 0, i }))
+      .sort((a, b) => a.start - b.start || b.rank - a.rank || a.i - b.i);
+    const kept = list.filter((s, i) => i === 0 || list[i - 1]!.start !== s.start);
+    this.starts = new Float64Array(kept.length);
+    this.ends = new Float64Array(kept.length);
+    this.names = kept.map((s) => s.name);
+    kept.forEach((s, i) => {
+      this.starts[i] = s.start;
+      const next = i + 1 < kept.length ? kept[i + 1]!.start : Infinity;
+      this.ends[i] = s.size > 0 ? s.start + s.size : Math.min(next, s.start + MAX_UNSIZED_SPAN);
+    });
+  }
+
+  /** Function symbols of `elf` from .symtab and .dynsym, merged. */
+  static fromElf(elf: ElfFile, extra: readonly FuncSymbol[] = []): SymbolTable {
+    const all: Candidate[] = extra.map((s) => ({ ...s, rank: 1 }));
+    for (const s of elf.sections) {
+      if (s.type === SHT_SYMTAB) readTable(elf, s, true, all);
+      else if (s.type === SHT_DYNSYM) readTable(elf, s, false, all);
+    }
+    return new SymbolTable(all);
+  }
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  /** The function containing file virtual address `vaddr`, or undefined. */
+  lookup(vaddr: number): FuncSymbol | undefined {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.starts[mid]! <= vaddr) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // A sized symbol may enclose smaller ones (a function and its local labels); look back a little.
+    for (let i = found, n = 0; i >= 0 && n < 8; i--, n++) {
+      if (vaddr < this.ends[i]!) {
+        return { name: this.names[i]!, start: this.starts[i]!, size: this.ends[i]! - this.starts[i]! };
+      }
+    }
+    return undefined;
+  }
+
+  /** All symbols in address order (for tests and tools). */
+  *entries(): IterableIterator<FuncSymbol> {
+    for (let i = 0; i < this.names.length; i++) {
+      yield { name: this.names[i]!, start: this.starts[i]!, size: this.ends[i]! - this.starts[i]! };
+    }
+  }
+}
