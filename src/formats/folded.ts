@@ -99,7 +99,7 @@ export function readFolded(text: string, sampleType = { type: 'samples', unit: '
 }
 
 /** Language frames are written "name @file:line"; split them back so the round trip is exact. */
-function frameLocation(b: ProfileBuilder, kind: FrameKind, name: string): Location {
+export function frameLocation(b: ProfileBuilder, kind: FrameKind, name: string): Location {
   if (kind !== 'native' && kind !== 'kernel' && kind !== 'jit') {
     const m = / @(.*?)(?::(\d+))?$/.exec(name);
     if (m) return b.frame(kind, name.slice(0, m.index), m[1], m[2] ? Number(m[2]) : 0);
