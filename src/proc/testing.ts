@@ -1,0 +1,44 @@
+// Real processes as test targets (never imitations): start one, wait for the line it prints when
+// ready, and make sure it dies with the test whatever happens. Used by tests only.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+export interface Target {
+  child: ChildProcess;
+  pid: number;
+  /** The first line the target wrote to stdout (its "ready" signal, often an address). */
+  ready: string;
+  kill(): Promise<void>;
+}
+
+/** Something with an `after` hook: node:test's TestContext, or a suite. */
+export interface Cleanup {
+  after(fn: () => unknown): void;
+}
+
+export async function startTarget(t: Cleanup, cmd: string, args: string[], timeoutMs = 10_000): Promise<Target> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  };
+  t.after(kill);
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${cmd} did not become ready in ${timeoutMs} ms`)), timeoutMs);
+    lines.once('line', (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${cmd} exited with ${code} before it was ready`));
+    });
+    child.once('error', reject);
+  });
+  return { child, pid: child.pid!, ready, kill };
+}
