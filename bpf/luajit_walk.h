@@ -1,0 +1,225 @@
+/* Walking a LuaJIT (GC64) stack at sample time, in BPF.
+ *
+ * The Lua stack lives in the VM's heap, not on the machine stack, and it changes as soon as the
+ * process runs on: so the frames are read here, when the sample is taken, and only the raw facts
+ * (prototype addresses and bytecode positions, C function addresses, fast-function ids) are
+ * recorded. Userspace turns them into names and lines. The facts this relies on are in the
+ * project's LuaJIT notes; every offset comes from a layout that userspace validated for the build.
+ *
+ * Frames are two slots in GC64 builds: at `frame` the link (a return PC for frames called from
+ * Lua, or a size and type for the others), at `frame - 8` the function. */
+#ifndef FLUORO_LUAJIT_WALK_H
+#define FLUORO_LUAJIT_WALK_H
+
+#include "luajit.h"
+
+#define LJ_GCMASK ((1ULL << 47) - 1)
+#define LJ_ITYPE(v) ((__u32)((__s64)(v) >> 47))
+#define LJ_TFUNC 0xfffffff7u          /* ~8 */
+
+#define FRAME_LUA 0
+#define FRAME_C 1
+#define FRAME_CONT 2
+#define FRAME_VARG 3
+#define FRAME_CP 5
+#define FRAME_TYPE 3
+#define FRAME_TYPEP 7
+
+struct lj_walk {
+	__u64 L;
+	__u64 cframe;
+	__s32 vmstate;
+	__u16 nframes;
+	__u8 status;
+};
+
+static __always_inline int lj_read(void *dst, __u32 size, __u64 addr)
+{
+	return bpf_probe_read_user(dst, size, (const void *)addr);
+}
+
+/* Learns G from the interpreter's DISPATCH register (r14), checking that it points back at
+ * itself through the main thread, as it must in GG_State. */
+static __always_inline __u64 lj_learn_G(struct lj_proc *p, const struct cpu_regs *regs)
+{
+	__u64 G, mainL = 0, glref = 0;
+
+	if (regs->rip < p->interp_start || regs->rip >= p->interp_end)
+		return 0;
+	G = regs->r14 - p->lay.dispatch;
+	if (lj_read(&mainL, 8, G + p->lay.G_mainthref))
+		return 0;
+	mainL &= LJ_GCMASK;
+	if (mainL + p->lay.L_size != G)
+		return 0;
+	if (lj_read(&glref, 8, mainL + p->lay.L_glref) || glref != G)
+		return 0;
+	p->G = G;
+	return G;
+}
+
+/* Walks the running coroutine's frames into `out` (LJ_MAX_FRAMES entries), leaf first. */
+static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *regs,
+				    struct lj_frame *out, struct lj_walk *w)
+{
+	const struct lj_layout *lay = &p->lay;
+	__u64 G = p->G, L = 0, cf = 0, base = 0, stack = 0, maxstack = 0, top_pc = 0;
+	__u64 frame, bottom, fnv, fn, ftsz, pc, fnpc, trace_fnpc = 0;
+	__s32 vmstate = 0;
+	__u32 n = 0;
+	__u8 ffid;
+	bool skip = false;
+
+	w->status = LJ_STATUS_READ_FAIL;
+	if (!G)
+		G = lj_learn_G(p, regs);
+	if (!G) {
+		w->status = LJ_STATUS_NO_G;
+		return;
+	}
+	if (lj_read(&vmstate, 4, G + lay->G_vmstate) || lj_read(&L, 8, G + lay->G_cur_L))
+		return;
+	L &= LJ_GCMASK;
+	w->L = L;
+	w->vmstate = vmstate;
+	if (lj_read(&cf, 8, L + lay->L_cframe))
+		return;
+	w->cframe = cf;
+	if (!cf) {
+		/* Not inside the VM on this coroutine: e.g. ngx_lua yielded it from C and waits. */
+		w->status = LJ_STATUS_IDLE;
+		return;
+	}
+	if (lj_read(&stack, 8, L + lay->L_stack) || lj_read(&maxstack, 8, L + lay->L_maxstack))
+		return;
+	stack &= LJ_GCMASK;
+	maxstack &= LJ_GCMASK;
+
+	if (vmstate >= 0 || vmstate == LJ_VMST_EXIT || vmstate == LJ_VMST_GC) {
+		/* In a trace, leaving one, or collecting garbage from one: the trace's base. */
+		lj_read(&base, 8, G + lay->G_jit_base);
+	}
+	if (vmstate >= 0 && base) {
+		/* The bytecode position is the trace's start, if the frame is the trace's function. */
+		__u64 traces = 0, trace = 0;
+		__u32 size = 0;
+
+		if (!lj_read(&traces, 8, G + lay->G_trace) && !lj_read(&size, 4, G + lay->G_sizetrace) &&
+		    (__u32)vmstate < size && !lj_read(&trace, 8, (traces & LJ_GCMASK) + 8 * (__u64)vmstate) &&
+		    trace) {
+			__u64 startpt = 0, startpc = 0;
+
+			trace &= LJ_GCMASK;
+			if (!lj_read(&startpt, 8, trace + lay->tr_startpt) &&
+			    !lj_read(&startpc, 8, trace + lay->tr_startpc)) {
+				top_pc = startpc + 4;
+				trace_fnpc = (startpt & LJ_GCMASK) + lay->proto_size;
+			}
+		}
+	} else if (!base && vmstate == LJ_VMST_INTERP && regs->rip >= p->interp_start &&
+		   regs->rip < p->interp_end && regs->rdx > stack && regs->rdx <= maxstack) {
+		/* In the interpreter itself: BASE and PC live in registers. */
+		base = regs->rdx;
+		top_pc = regs->rbx;
+	} else if (!base) {
+		__u64 saved_pc = 0, saved_L = 0, c = cf & ~3ULL;
+
+		if (lj_read(&base, 8, L + lay->L_base))
+			return;
+		/* A C function or helper called from the interpreter: the PC it saved, if any. */
+		if (!lj_read(&saved_pc, 8, c + lay->cf_pc) && !lj_read(&saved_L, 8, c + lay->cf_L) &&
+		    saved_pc != saved_L)
+			top_pc = saved_pc;
+	}
+	if (base <= stack || base > maxstack) {
+		w->status = LJ_STATUS_READ_FAIL;
+		return;
+	}
+
+	frame = base - 8;
+	bottom = stack + 8;
+	pc = top_pc;
+	for (int i = 0; i < LJ_MAX_FRAMES + 8; i++) {
+		if (frame <= bottom || n >= LJ_MAX_FRAMES)
+			break;
+		if (lj_read(&ftsz, 8, frame) || lj_read(&fnv, 8, frame - 8))
+			goto bad;
+		if (LJ_ITYPE(fnv) != LJ_TFUNC)
+			goto bad;
+		fn = fnv & LJ_GCMASK;
+		if (!skip) {
+			struct lj_frame *f = &out[n & (LJ_MAX_FRAMES - 1)];
+
+			ffid = 0;
+			lj_read(&ffid, 1, fn + lay->fn_ffid);
+			f->kind = 0;
+			if (ffid == 0) {
+				fnpc = 0;
+				lj_read(&fnpc, 8, fn + lay->fn_pc);
+				f->kind = LJ_FRAME_LUA;
+				f->ptr = fnpc - lay->proto_size;
+				/* A trace's start PC only speaks for the frame of the trace's own function. */
+				if (trace_fnpc && trace_fnpc != fnpc)
+					pc = 0;
+				f->pc = pc > fnpc ? (__u32)((pc - fnpc) / 4 - 1) : 0xffffffffu;
+			} else if (ffid == 1) {
+				f->kind = LJ_FRAME_C;
+				f->ptr = 0;
+				lj_read(&f->ptr, 8, fn + lay->fn_cfunc);
+				f->pc = 0;
+			} else {
+				f->kind = LJ_FRAME_FAST;
+				f->ptr = fn;
+				f->pc = ffid;
+			}
+			n++;
+		}
+		trace_fnpc = 0;
+		skip = false;
+		if ((ftsz & FRAME_TYPE) == FRAME_LUA) {
+			__u32 ins = 0;
+
+			/* Called from Lua: the link is the return PC; the CALL before it names the slot. */
+			pc = ftsz;
+			if (lj_read(&ins, 4, ftsz - 4))
+				goto bad;
+			frame -= 8 * (2 + ((ins >> 8) & 0xff));
+			continue;
+		}
+		if ((ftsz & FRAME_TYPEP) == FRAME_CONT) {
+			pc = 0;
+			lj_read(&pc, 8, frame - 16);
+		} else {
+			pc = 0;
+		}
+		if ((ftsz & FRAME_TYPEP) == FRAME_VARG) {
+			/* The function's fixed part was copied above its varargs: step back to the
+			 * original frame, which is the same function, without recording it twice. */
+			skip = true;
+		} else if ((ftsz & FRAME_TYPE) == FRAME_C && n < LJ_MAX_FRAMES) {
+			struct lj_frame *f = &out[n & (LJ_MAX_FRAMES - 1)];
+
+			f->kind = LJ_FRAME_ENTRY;
+			f->ptr = ftsz;
+			f->pc = 0;
+			n++;
+		}
+		frame -= ftsz & ~7ULL;
+	}
+	w->nframes = n;
+	w->status = (frame > bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
+	return;
+bad:
+	if (n < LJ_MAX_FRAMES) {
+		struct lj_frame *f = &out[n & (LJ_MAX_FRAMES - 1)];
+
+		f->kind = LJ_FRAME_BAD;
+		f->ptr = frame;
+		f->pc = 0;
+		n++;
+	}
+	w->nframes = n;
+	w->status = LJ_STATUS_OK;
+}
+
+#endif
