@@ -75,12 +75,17 @@ export class SymbolTable {
     });
   }
 
-  /** Function symbols of `elf` from .symtab and .dynsym, merged. */
-  static fromElf(elf: ElfFile, extra: readonly FuncSymbol[] = []): SymbolTable {
-    const all: Candidate[] = extra.map((s) => ({ ...s, rank: 1 }));
-    for (const s of elf.sections) {
-      if (s.type === SHT_SYMTAB) readTable(elf, s, true, all);
-      else if (s.type === SHT_DYNSYM) readTable(elf, s, false, all);
+  /**
+   * Function symbols from .symtab and .dynsym of `elfs`, merged: a binary and its separate debug
+   * file share addresses, so their tables combine into one.
+   */
+  static fromElf(...elfs: ElfFile[]): SymbolTable {
+    const all: Candidate[] = [];
+    for (const elf of elfs) {
+      for (const s of elf.sections) {
+        if (s.type === SHT_SYMTAB) readTable(elf, s, true, all);
+        else if (s.type === SHT_DYNSYM) readTable(elf, s, false, all);
+      }
     }
     return new SymbolTable(all);
   }

@@ -1,0 +1,40 @@
+// Names for addresses in native code: symbols of the file itself merged with those of its separate
+// debug file, cached per file identity. Addresses here are file vaddrs; callers subtract the load
+// bias. C++ names are returned as the symbol table spells them (mangled).
+
+import { IdentityCache } from '../elf/cache.js';
+import { ElfFile } from '../elf/elf.js';
+import { SymbolTable, type FuncSymbol } from '../elf/symbols.js';
+import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
+
+export class NativeSymbolizer {
+  readonly symbols: SymbolTable;
+  /** Path of the debug file whose symbols were merged in, if one was found. */
+  readonly debugFile: string | undefined;
+
+  constructor(readonly elf: ElfFile, opts: DebugSearchOptions = {}) {
+    // A file with .symtab is not stripped: a debug file would add nothing we use here.
+    const hasSymtab = elf.section('.symtab') !== undefined;
+    const debug = hasSymtab ? undefined : findDebugFile(elf, opts);
+    this.debugFile = debug?.path;
+    this.symbols = debug ? SymbolTable.fromElf(elf, debug) : SymbolTable.fromElf(elf);
+  }
+
+  /** The function containing file vaddr `vaddr`. */
+  lookup(vaddr: number): FuncSymbol | undefined {
+    return this.symbols.lookup(vaddr);
+  }
+
+  /** The function name at `vaddr`, or undefined. */
+  name(vaddr: number): string | undefined {
+    return this.symbols.lookup(vaddr)?.name;
+  }
+}
+
+const cache = new IdentityCache<NativeSymbolizer>(128);
+
+/** The symbolizer for the file at `path`, cached by file identity. Throws ElfError for bad files. */
+export function symbolizerFor(path: string, opts: DebugSearchOptions = {}): NativeSymbolizer {
+  if (opts.debugRoot) return new NativeSymbolizer(ElfFile.open(path), opts);
+  return cache.get(path, (p) => new NativeSymbolizer(ElfFile.open(p), opts));
+}
