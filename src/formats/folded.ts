@@ -73,29 +73,42 @@ export function readFolded(text: string, sampleType = { type: 'samples', unit: '
     const count = sp > 0 ? Number(line.slice(sp + 1)) : NaN;
     if (!Number.isFinite(count) || count < 0) throw new Error(`folded line ${i + 1}: expected "frame;frame count"`);
     const names = line.slice(0, sp).split(';');
+    // Group root-first: a frame marked inlined joins the location of the frame it was inlined
+    // into, as its innermost line, so "outer;inner_[i]" reads back as one location.
+    const groups: string[][] = [];
+    for (const token of names) {
+      const last = groups[groups.length - 1];
+      if (token.endsWith('_[i]') && last && !/_\[[a-z]+\]$/.test(last[0]!)) last.push(token);
+      else groups.push([token]);
+    }
     const stack: Location[] = [];
-    for (let j = names.length - 1; j >= 0; j--) {
-      const token = names[j]!;
-      let loc = cache.get(token);
+    for (let j = groups.length - 1; j >= 0; j--) {
+      const group = groups[j]!;
+      const key = group.join(';');
+      let loc = cache.get(key);
       if (!loc) {
-        let kind: FrameKind = 'native';
-        let name = token;
-        const m = /_\[[a-z]+\]$/.exec(token);
-        if (m) {
-          const k = m[0] === '_[i]' ? 'native' : KIND_OF_SUFFIX.get(m[0]);
-          if (k) {
-            kind = k;
-            name = token.slice(0, m.index);
-          }
-        }
-        loc = frameLocation(b, kind, name);
-        cache.set(token, loc);
+        loc = group.length === 1 ? tokenLocation(b, group[0]!) : inlinedLocation(b, group);
+        cache.set(key, loc);
       }
       stack.push(loc);
     }
     b.add(stack, count);
   });
   return b.build();
+}
+
+function tokenLocation(b: ProfileBuilder, token: string): Location {
+  const m = /_\[[a-z]+\]$/.exec(token);
+  const k = m ? (m[0] === '_[i]' ? 'native' : KIND_OF_SUFFIX.get(m[0])) : undefined;
+  return k ? frameLocation(b, k, token.slice(0, m!.index)) : frameLocation(b, 'native', token);
+}
+
+/** One native location from a caller and the frames inlined into it (root first, "_[i]" marked). */
+function inlinedLocation(b: ProfileBuilder, group: string[]): Location {
+  const lines = group
+    .map((t) => ({ func: b.func({ name: t.endsWith('_[i]') ? t.slice(0, -4) : t }) }))
+    .reverse();
+  return b.location({ kind: 'native', lines });
 }
 
 /** Language frames are written "name @file:line"; split them back so the round trip is exact. */
