@@ -1,0 +1,15 @@
+// RemoteMemory over a live process: reads that fault return undefined instead of throwing, since
+// LuaJIT's heap changes under us and a stale pointer is an expected event, not an error.
+
+import { readMemoryUpTo } from '../../proc/memory.js';
+import type { RemoteMemory } from './proto.js';
+
+export function processMemory(pid: number): RemoteMemory {
+  return {
+    read(addr: bigint, len: number): Buffer | undefined {
+      if (addr <= 0n || len < 0 || len > 1 << 24) return undefined;
+      const buf = readMemoryUpTo(pid, addr, len);
+      return buf.length === len ? buf : undefined;
+    },
+  };
+}
