@@ -92,7 +92,8 @@ function createFlameGraph(canvas, data, options) {
       var y = depth[i] * ROW;
       ctx.globalAlpha = depth[i] < zd ? 0.55 : 1;
       ctx.fillStyle = searching && matched[i] ? MATCH : colourOf(i);
-      ctx.fillRect(px, y, Math.max(pw - 1, MIN_PX), ROW - 1);
+      // A one-pixel gap separates frames; slivers keep their full width so dense rows stay solid.
+      ctx.fillRect(px, y, pw >= 3 ? pw - 1 : pw, ROW - 1);
       if (i === hoverIdx) {
         ctx.strokeStyle = '#1f2328';
         ctx.lineWidth = 1.5;
