@@ -99,7 +99,7 @@ export function writeSvg(p: Profile, opts: SvgOptions = {}): string {
       `<rect x="${lx}" y="${ly}" width="12" height="12" rx="2" fill="${frameColour(k, '')}"/>`,
       `<text class="l" x="${lx + 17}" y="${ly + 10}">${escapeXml(c.label)}</text>`,
     );
-    lx += 30 + c.label.length * 7;
+    lx += 30 + c.label.length * 6.4;
   });
   out.push('</svg>', '');
   return out.join('\n');
