@@ -115,6 +115,12 @@ export class SymbolTable {
     return undefined;
   }
 
+  /** The first function called `name` (a linear scan: for lookups done once per file). */
+  byName(name: string): FuncSymbol | undefined {
+    const i = this.names.indexOf(name);
+    return i < 0 ? undefined : { name, start: this.starts[i]!, size: this.ends[i]! - this.starts[i]! };
+  }
+
   /** All symbols in address order (for tests and tools). */
   *entries(): IterableIterator<FuncSymbol> {
     for (let i = 0; i < this.names.length; i++) {

@@ -69,7 +69,9 @@ function reader(stack: StackWindow): (addr: bigint) => bigint {
 /**
  * Frame-pointer fallback, for a pc with no CFI: trusted only if rbp points into the window above
  * rsp, is 8-aligned, the saved rbp is 0 or higher up the stack (frames nest upwards), and the
- * return address lands in a known module. Anything else and the walk stops honestly.
+ * return address lands in a known module. Anything else and the walk stops honestly. The heuristic
+ * can skip the caller of a leaf that has no CFI and no frame pointer (rbp then still belongs to an
+ * older frame); it never invents addresses that are not on the stack.
  */
 function framePointerStep(
   rbp: bigint | undefined, rsp: bigint, read: (a: bigint) => bigint, modules: ModuleLookup,
@@ -79,7 +81,9 @@ function framePointerStep(
     const saved = read(rbp);
     const ra = read(rbp + 8n);
     if (saved !== 0n && saved <= rbp) return undefined;
-    if (ra === 0n || !modules.lookup(ra - 1n)) return undefined;
+    // A zero return address over a zero saved rbp is how a frame-pointer chain ends.
+    if (ra === 0n) return saved === 0n ? { rip: 0n, rsp: rbp + 16n, rbp: 0n } : undefined;
+    if (!modules.lookup(ra - 1n)) return undefined;
     return { rip: ra, rsp: rbp + 16n, rbp: saved };
   } catch {
     return undefined;
