@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The kernel side of the CPU profiler. On each CPU-clock sample of a target process it records
+ * what is only true at that instant (the user registers, the kernel stack, the frame-pointer user
+ * stack and a window of the user stack's memory) into a ring buffer; userspace unwinds later. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "cpu.h"
+
+#define PF_KTHREAD 0x00200000
+#define SCRATCH_BYTES (CPU_RECORD_MAX_BYTES + CPU_PAGE_SIZE)
+#define FRAME_BYTES (CPU_MAX_FRAMES * 8)
+#define OFFSET_MASK 0xffff
+
+_Static_assert(SCRATCH_BYTES <= OFFSET_MASK + 1, "scratch offsets must fit the verifier mask");
+_Static_assert(sizeof(struct cpu_sample) == 184, "record header layout");
+
+/* Configuration, fixed before load so the verifier can prune what is switched off. */
+const volatile bool all_processes = false;   /* every process but ours, instead of targets */
+const volatile __u32 self_tgid = 0;          /* the profiler, never sampled */
+const volatile bool kernel_stacks = true;
+const volatile __u32 stack_bytes_max = CPU_DEFAULT_STACK_BYTES;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CPU_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CPU_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* One record-building buffer per CPU. Per-CPU arrays cap values at 32 KiB, less than a record
+ * can need, so this is a plain array with one slot per possible CPU (max_entries is set by
+ * userspace before load). Programs on one CPU do not nest, so a slot has a single writer. */
+struct scratch_slot {
+	__u8 data[SCRATCH_BYTES];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch_slot);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} samples SEC(".maps");
+
+static __always_inline void count(__u32 index)
+{
+	__u64 *value = bpf_map_lookup_elem(&counters, &index);
+
+	if (value)
+		*value += 1;
+}
+
+#define COPY_REGS(dst, src)			\
+	do {					\
+		(dst)->rip = (src)->ip;		\
+		(dst)->rsp = (src)->sp;		\
+		(dst)->rbp = (src)->bp;		\
+		(dst)->rax = (src)->ax;		\
+		(dst)->rbx = (src)->bx;		\
+		(dst)->rcx = (src)->cx;		\
+		(dst)->rdx = (src)->dx;		\
+		(dst)->rsi = (src)->si;		\
+		(dst)->rdi = (src)->di;		\
+		(dst)->r8 = (src)->r8;		\
+		(dst)->r9 = (src)->r9;		\
+		(dst)->r10 = (src)->r10;	\
+		(dst)->r11 = (src)->r11;	\
+		(dst)->r12 = (src)->r12;	\
+		(dst)->r13 = (src)->r13;	\
+		(dst)->r14 = (src)->r14;	\
+		(dst)->r15 = (src)->r15;	\
+	} while (0)
+
+/* Loads through the perf context are rewritten by the verifier and must not share instructions
+ * with loads through a kernel pointer; a separate subprogram keeps clang from merging the two. */
+static __noinline void regs_from_context(struct cpu_regs *dst, struct bpf_perf_event_data *ctx)
+{
+	COPY_REGS(dst, &ctx->regs);
+}
+
+/* The context only allows 8-byte loads of registers, while pt_regs declares cs as 16 bits. */
+static __always_inline __u64 read_cs(struct bpf_perf_event_data *ctx)
+{
+	return *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
+}
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	if (all_processes)
+		return tgid != self_tgid;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+/* Copies the user stack from sp upward: first up to the next page boundary, then whole pages,
+ * stopping at the first page that faults so the window ends where the stack mapping ends. */
+static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp)
+{
+	__u64 limit = stack_bytes_max, copied = 0;
+
+	if (limit > CPU_MAX_STACK_BYTES)
+		limit = CPU_MAX_STACK_BYTES;
+	if (!sp)
+		return 0;
+	for (int i = 0; i <= CPU_MAX_STACK_BYTES / CPU_PAGE_SIZE; i++) {
+		__u64 chunk = CPU_PAGE_SIZE - ((sp + copied) & (CPU_PAGE_SIZE - 1));
+		__u64 offset = start + copied;
+
+		if (copied >= limit)
+			break;
+		if (chunk > limit - copied)
+			chunk = limit - copied;
+		/* Masks (all-ones, so they change nothing here) the verifier can follow. */
+		chunk &= OFFSET_MASK;
+		offset &= OFFSET_MASK;
+		if (chunk > CPU_PAGE_SIZE || offset > SCRATCH_BYTES - CPU_PAGE_SIZE)
+			break;
+		if (bpf_probe_read_user(buf + offset, chunk, (void *)(sp + copied)))
+			break;
+		copied += chunk;
+	}
+	return copied;
+}
+
+SEC("perf_event")
+int sample_cpu(struct bpf_perf_event_data *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, cpu = bpf_get_smp_processor_id();
+	__u32 kernel_bytes = 0, user_bytes = 0, offset, length;
+	struct cpu_sample *s;
+	__u8 *buf;
+	long n;
+
+	count(CPU_COUNTER_SEEN);
+	if (!tgid || (task->flags & PF_KTHREAD) || !task->mm || !is_target(tgid)) {
+		count(CPU_COUNTER_FILTERED);
+		return 0;
+	}
+	buf = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!buf)
+		return 0;
+	s = (struct cpu_sample *)buf;
+
+	s->time_ns = bpf_ktime_get_ns();
+	s->pid = tgid;
+	s->tid = (__u32)id;
+	s->cpu = cpu;
+	bpf_get_current_comm(s->comm, sizeof(s->comm));
+	if ((read_cs(ctx) & 3) == 3) {
+		s->flags = 0;
+		regs_from_context(&s->regs, ctx);
+	} else {
+		/* In the kernel on behalf of the process: its user registers were saved on entry. */
+		struct pt_regs *user = (struct pt_regs *)bpf_task_pt_regs(task);
+
+		s->flags = CPU_FLAG_KERNEL_MODE;
+		COPY_REGS(&s->regs, user);
+	}
+
+	offset = sizeof(*s);
+	if (kernel_stacks && (s->flags & CPU_FLAG_KERNEL_MODE)) {
+		n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, 0);
+		if (n > 0 && n <= FRAME_BYTES)
+			kernel_bytes = n & ~7;
+	}
+	offset += kernel_bytes;
+	if (offset > sizeof(*s) + FRAME_BYTES)
+		return 0;
+	n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, BPF_F_USER_STACK);
+	if (n > 0 && n <= FRAME_BYTES)
+		user_bytes = n & ~7;
+	offset += user_bytes;
+	if (offset > sizeof(*s) + 2 * FRAME_BYTES)
+		return 0;
+
+	s = (struct cpu_sample *)buf;
+	s->kernel_frames = kernel_bytes / 8;
+	s->user_frames = user_bytes / 8;
+	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp);
+
+	length = offset + s->stack_bytes;
+	if (length > CPU_RECORD_MAX_BYTES)
+		return 0;
+	if (bpf_ringbuf_output(&samples, buf, length, 0))
+		count(CPU_COUNTER_DROPPED);
+	else
+		count(CPU_COUNTER_RECORDED);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,54 @@
+/* Shared between bpf/cpu.bpf.c and src/collectors/cpu/record.ts: constants and the layout of one
+ * CPU sample record. The TypeScript decoder is checked against this file by a test that compiles
+ * it with the host compiler, so a change here that is not mirrored there fails the tests. */
+#ifndef FLUORO_CPU_H
+#define FLUORO_CPU_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define CPU_MAX_FRAMES 127                   /* kernel and frame-pointer stacks, in addresses */
+#define CPU_MAX_STACK_BYTES 32768            /* ceiling on the copied user stack window */
+#define CPU_DEFAULT_STACK_BYTES 16384
+#define CPU_PAGE_SIZE 4096
+#define CPU_MAX_TARGETS 1024
+
+/* sample.flags */
+#define CPU_FLAG_KERNEL_MODE 1               /* the sample interrupted kernel code */
+
+/* Index into the per-CPU counters array. */
+#define CPU_COUNTER_SEEN 0                   /* the program ran */
+#define CPU_COUNTER_RECORDED 1               /* a record reached the ring buffer */
+#define CPU_COUNTER_DROPPED 2                /* the ring buffer was full */
+#define CPU_COUNTER_FILTERED 3               /* not a target (or a kernel thread) */
+#define CPU_COUNTER_COUNT 4
+
+/* The user-mode registers at the sample, in this order. */
+struct cpu_regs {
+	__u64 rip, rsp, rbp;
+	__u64 rax, rbx, rcx, rdx, rsi, rdi;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* A record is this header followed by, contiguously: kernel_frames kernel addresses (u64),
+ * user_frames frame-pointer user addresses (u64), then stack_bytes bytes of user stack copied
+ * from regs.rsp upward. Only the used length is emitted. */
+struct cpu_sample {
+	__u64 time_ns;                       /* bpf_ktime_get_ns, CLOCK_MONOTONIC */
+	__u32 pid;                           /* tgid */
+	__u32 tid;
+	__u32 cpu;
+	__u32 flags;
+	char comm[16];
+	struct cpu_regs regs;
+	__u16 kernel_frames;
+	__u16 user_frames;
+	__u32 stack_bytes;
+};
+
+/* Worst-case record length: the scratch buffer each CPU builds its record in. */
+#define CPU_RECORD_MAX_BYTES \
+	(sizeof(struct cpu_sample) + 2 * CPU_MAX_FRAMES * 8 + CPU_MAX_STACK_BYTES)
+
+#endif

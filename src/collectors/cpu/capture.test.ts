@@ -1,0 +1,132 @@
+// The capture on real processes: a CPU-bound shell loop and a syscall-bound dd.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { bpfTest } from '../../../test/support/bpf.js';
+import { startCpuCapture, type CpuCaptureOptions, type CpuCaptureStats } from './capture.js';
+import type { RawSample } from './record.js';
+
+const KERNEL_SPACE = 0xffff800000000000n;
+const USER_SPACE_END = 0x800000000000n;
+
+interface Mapping {
+  start: bigint;
+  end: bigint;
+  perms: string;
+  name: string;
+}
+
+function readMaps(pid: number): Mapping[] {
+  return readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n').map((line) => {
+    const [range = '', perms = '', , , , name = ''] = line.split(/\s+/);
+    const [start = '0', end = '0'] = range.split('-');
+    return { start: BigInt('0x' + start), end: BigInt('0x' + end), perms, name };
+  });
+}
+
+function startChild(t: TestContext, command: string, args: string[]): ChildProcess {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  t.after(() => child.kill('SIGKILL'));
+  return child;
+}
+
+async function capture(options: Omit<CpuCaptureOptions, 'onSample'>, ms: number): Promise<{ samples: RawSample[]; stats: CpuCaptureStats }> {
+  const samples: RawSample[] = [];
+  const handle = startCpuCapture({ ...options, onSample: (s) => samples.push(s) });
+  try {
+    await sleep(ms);
+  } finally {
+    handle.stop();
+  }
+  handle.stop(); // idempotent
+  return { samples, stats: handle.stats() };
+}
+
+function assertConsistent(stats: CpuCaptureStats): void {
+  assert.equal(stats.malformed, 0);
+  assert.equal(stats.received, stats.recorded, 'every recorded sample was drained by stop()');
+  assert.equal(stats.seen, stats.recorded + stats.dropped + stats.filtered, 'each run of the program is counted once');
+}
+
+bpfTest('capture: a busy process gives user registers inside its code and its stack window', async (t) => {
+  const child = startChild(t, 'sh', ['-c', 'while :; do :; done']);
+  const pid = child.pid!;
+  await sleep(100);
+  const maps = readMaps(pid);
+  const stackMapping = maps.find((m) => m.name === '[stack]')!;
+  const { samples, stats } = await capture({ pids: [pid], hz: 99, stackBytes: 16384 }, 1000);
+
+  assert.ok(samples.length >= 50 && samples.length <= 150, `samples: ${samples.length}`);
+  assertConsistent(stats);
+  let endsAtStackTop = 0;
+  for (const s of samples) {
+    assert.equal(s.pid, pid);
+    assert.equal(s.tid, pid);
+    assert.equal(s.comm, 'sh');
+    assert.ok(s.timeNs > 0n);
+    const code = maps.find((m) => s.regs.rip >= m.start && s.regs.rip < m.end);
+    assert.ok(code?.perms.includes('x'), `rip ${s.regs.rip.toString(16)} is in an executable mapping`);
+    assert.ok(s.regs.rsp >= stackMapping.start && s.regs.rsp < stackMapping.end, 'rsp is on the main stack');
+    assert.ok(s.stack.length > 0 && s.stack.length <= 16384);
+    const toTop = Number(stackMapping.end - s.regs.rsp);
+    if (toTop < 16384) {
+      // The copy stopped at the first page that faulted: the end of the stack mapping.
+      assert.equal(s.stack.length, toTop);
+      endsAtStackTop++;
+    }
+    if (!s.kernelMode) assert.equal(s.fpStack[0], s.regs.rip, 'the frame-pointer walk starts at rip');
+  }
+  assert.ok(endsAtStackTop > 0, 'the shell stack is shallower than 16 KiB');
+  t.diagnostic(`${samples.length} samples, ${(stats.receivedBytes / stats.received).toFixed(0)} bytes per sample`);
+  assert.equal(child.exitCode, null, 'the target is unharmed');
+  process.kill(pid, 0);
+});
+
+bpfTest('capture: a syscall-bound process gives kernel stacks, and none when they are off', async (t) => {
+  const child = startChild(t, 'dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1']);
+  const pid = child.pid!;
+  await sleep(100);
+  const withKernel = await capture({ pids: [pid], hz: 199, kernel: true, stackBytes: 4096 }, 800);
+  assertConsistent(withKernel.stats);
+  const inKernel = withKernel.samples.filter((s) => s.kernelMode);
+  assert.ok(inKernel.length >= 10, `kernel-mode samples: ${inKernel.length} of ${withKernel.samples.length}`);
+  for (const s of inKernel) {
+    assert.ok(s.kernelStack.length > 0);
+    assert.ok(s.kernelStack.every((a) => a >= KERNEL_SPACE), 'kernel addresses are in kernel space');
+    assert.ok(s.regs.rip > 0n && s.regs.rip < USER_SPACE_END, 'the saved user rip is a user address');
+    assert.ok(s.stack.length > 0);
+  }
+  assert.ok(withKernel.samples.filter((s) => !s.kernelMode).every((s) => s.kernelStack.length === 0));
+
+  const without = await capture({ pids: [pid], hz: 199, kernel: false, stackBytes: 0 }, 400);
+  assertConsistent(without.stats);
+  assert.ok(without.samples.length > 0);
+  assert.ok(without.samples.every((s) => s.kernelStack.length === 0 && s.stack.length === 0));
+  assert.ok(without.samples.some((s) => s.kernelMode));
+  assert.equal(child.exitCode, null);
+});
+
+bpfTest('capture: all processes except fluoro itself, at the largest stack window', async (t) => {
+  const child = startChild(t, 'sh', ['-c', 'while :; do :; done']);
+  await sleep(50);
+  const samples: RawSample[] = [];
+  const handle = startCpuCapture({ all: true, hz: 99, stackBytes: 32768, onSample: (s) => samples.push(s) });
+  try {
+    const until = Date.now() + 400;
+    while (Date.now() < until) {} // our own process burns CPU too, and must still not be sampled
+    await sleep(600);
+  } finally {
+    handle.stop();
+  }
+  const stats = handle.stats();
+  assertConsistent(stats);
+  assert.ok(stats.filtered > 0, 'our own samples (and the idle task) were filtered');
+  assert.ok(samples.every((s) => s.pid !== process.pid), 'fluoro never samples itself');
+  assert.ok(samples.some((s) => s.pid === child.pid));
+  assert.ok(samples.every((s) => s.stack.length <= 32768));
+  t.diagnostic(`all processes: ${samples.length} samples, ${stats.filtered} filtered, ${stats.dropped} dropped, ` +
+    `${(stats.receivedBytes / Math.max(1, stats.received)).toFixed(0)} bytes per sample`);
+});

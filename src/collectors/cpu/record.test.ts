@@ -1,0 +1,107 @@
+// Drift check: compiles bpf/include/cpu.h with the host compiler, prints every constant and
+// offset the decoder relies on, and compares with record.ts. Plus decoding of built records.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { bpfSourceDir } from '../../bpf/paths.js';
+import {
+  CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
+  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CpuCounter, CpuSampleLayout as L, REGISTER_NAMES, decodeCpuSample,
+} from './record.js';
+
+const expected: Array<[string, number]> = [
+  ['CPU_MAX_FRAMES', CPU_MAX_FRAMES],
+  ['CPU_MAX_STACK_BYTES', CPU_MAX_STACK_BYTES],
+  ['CPU_DEFAULT_STACK_BYTES', CPU_DEFAULT_STACK_BYTES],
+  ['CPU_PAGE_SIZE', CPU_PAGE_SIZE],
+  ['CPU_MAX_TARGETS', CPU_MAX_TARGETS],
+  ['CPU_FLAG_KERNEL_MODE', CPU_FLAG_KERNEL_MODE],
+  ['CPU_COUNTER_SEEN', CpuCounter.seen],
+  ['CPU_COUNTER_RECORDED', CpuCounter.recorded],
+  ['CPU_COUNTER_DROPPED', CpuCounter.dropped],
+  ['CPU_COUNTER_FILTERED', CpuCounter.filtered],
+  ['CPU_COUNTER_COUNT', CPU_COUNTER_COUNT],
+  ['sizeof(struct cpu_sample)', L.size],
+  ['offsetof(struct cpu_sample, time_ns)', L.timeNs],
+  ['offsetof(struct cpu_sample, pid)', L.pid],
+  ['offsetof(struct cpu_sample, tid)', L.tid],
+  ['offsetof(struct cpu_sample, cpu)', L.cpu],
+  ['offsetof(struct cpu_sample, flags)', L.flags],
+  ['offsetof(struct cpu_sample, comm)', L.comm],
+  ['sizeof(((struct cpu_sample *)0)->comm)', L.commBytes],
+  ['offsetof(struct cpu_sample, regs)', L.regs],
+  ['offsetof(struct cpu_sample, kernel_frames)', L.kernelFrames],
+  ['offsetof(struct cpu_sample, user_frames)', L.userFrames],
+  ['offsetof(struct cpu_sample, stack_bytes)', L.stackBytes],
+  ['sizeof(struct cpu_regs)', REGISTER_NAMES.length * 8],
+  ...REGISTER_NAMES.map((r, i): [string, number] => [`offsetof(struct cpu_regs, ${r})`, i * 8]),
+];
+
+test('record.ts matches bpf/include/cpu.h', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fluoro-cpu-h-'));
+  try {
+    const lines = expected.map(([expr]) => `  printf("%s=%lld\\n", ${JSON.stringify(expr)}, (long long)(${expr}));`);
+    const source = `#include <stdio.h>\n#include <stddef.h>\n#include "cpu.h"\nint main(void) {\n${lines.join('\n')}\n  return 0;\n}\n`;
+    writeFileSync(join(dir, 'layout.c'), source);
+    execFileSync('cc', ['-I', join(bpfSourceDir(), 'include'), '-o', join(dir, 'layout'), join(dir, 'layout.c')]);
+    const printed = execFileSync(join(dir, 'layout'), { encoding: 'utf8' });
+    const actual = new Map(printed.trim().split('\n').map((l) => {
+      const at = l.lastIndexOf('=');
+      return [l.slice(0, at), Number(l.slice(at + 1))] as const;
+    }));
+    for (const [expr, value] of expected) assert.equal(value, actual.get(expr), `${expr} in cpu.h vs record.ts`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function buildRecord(kernel: bigint[], user: bigint[], stack: Buffer, flags = 0): Buffer {
+  const buf = Buffer.alloc(L.size + (kernel.length + user.length) * 8 + stack.length);
+  buf.writeBigUInt64LE(123456789n, L.timeNs);
+  buf.writeUInt32LE(42, L.pid);
+  buf.writeUInt32LE(43, L.tid);
+  buf.writeUInt32LE(1, L.cpu);
+  buf.writeUInt32LE(flags, L.flags);
+  buf.write('nginx', L.comm);
+  REGISTER_NAMES.forEach((_, i) => buf.writeBigUInt64LE(BigInt(0x1000 + i), L.regs + i * 8));
+  buf.writeUInt16LE(kernel.length, L.kernelFrames);
+  buf.writeUInt16LE(user.length, L.userFrames);
+  buf.writeUInt32LE(stack.length, L.stackBytes);
+  let at: number = L.size;
+  for (const a of [...kernel, ...user]) at = buf.writeBigUInt64LE(a, at);
+  stack.copy(buf, at);
+  return buf;
+}
+
+test('decodeCpuSample reads every field and section', () => {
+  const stack = Buffer.from([1, 2, 3, 4, 5]);
+  const raw = decodeCpuSample(buildRecord([0xffffffff81000000n], [0x401000n, 0x402000n], stack, CPU_FLAG_KERNEL_MODE));
+  assert.ok(raw);
+  assert.equal(raw.pid, 42);
+  assert.equal(raw.tid, 43);
+  assert.equal(raw.cpu, 1);
+  assert.equal(raw.timeNs, 123456789n);
+  assert.equal(raw.comm, 'nginx');
+  assert.equal(raw.kernelMode, true);
+  assert.equal(raw.regs.rip, 0x1000n);
+  assert.equal(raw.regs.r15, 0x1000n + 16n);
+  assert.deepEqual(raw.kernelStack, [0xffffffff81000000n]);
+  assert.deepEqual(raw.fpStack, [0x401000n, 0x402000n]);
+  assert.deepEqual([...raw.stack], [1, 2, 3, 4, 5]);
+});
+
+test('decodeCpuSample rejects records whose sizes disagree', () => {
+  const good = buildRecord([], [0x401000n], Buffer.alloc(16));
+  assert.equal(decodeCpuSample(good.subarray(0, good.length - 1)), undefined);
+  assert.equal(decodeCpuSample(good.subarray(0, 100)), undefined);
+  const lying = Buffer.from(good);
+  lying.writeUInt16LE(CPU_MAX_FRAMES + 1, L.kernelFrames);
+  assert.equal(decodeCpuSample(lying), undefined);
+  const huge = Buffer.from(good);
+  huge.writeUInt32LE(0xffffffff, L.stackBytes);
+  assert.equal(decodeCpuSample(huge), undefined);
+});

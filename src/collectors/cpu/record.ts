@@ -1,0 +1,97 @@
+// Decoding of the records bpf/cpu.bpf.c writes (struct cpu_sample in bpf/include/cpu.h, then
+// kernel frames, frame-pointer user frames and the user stack window). The constants mirror the
+// header; record.test.ts compiles the header and fails on any drift.
+
+export const CPU_MAX_FRAMES = 127;
+export const CPU_MAX_STACK_BYTES = 32768;
+export const CPU_DEFAULT_STACK_BYTES = 16384;
+export const CPU_PAGE_SIZE = 4096;
+export const CPU_MAX_TARGETS = 1024;
+export const CPU_FLAG_KERNEL_MODE = 1;
+
+/** Index of each counter in the per-CPU `counters` map. */
+export const CpuCounter = { seen: 0, recorded: 1, dropped: 2, filtered: 3 } as const;
+export const CPU_COUNTER_COUNT = 4;
+
+/** Register order in struct cpu_regs; each is a u64 at index × 8. */
+export const REGISTER_NAMES = [
+  'rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi',
+  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
+] as const;
+export type RegisterName = (typeof REGISTER_NAMES)[number];
+export type Registers = Record<RegisterName, bigint>;
+
+/** Byte offsets in struct cpu_sample, and its size. */
+export const CpuSampleLayout = {
+  timeNs: 0,
+  pid: 8,
+  tid: 12,
+  cpu: 16,
+  flags: 20,
+  comm: 24,
+  commBytes: 16,
+  regs: 40,
+  kernelFrames: 176,
+  userFrames: 178,
+  stackBytes: 180,
+  size: 184,
+} as const;
+
+/** One CPU sample as captured, before any unwinding or symbolization. */
+export interface RawSample {
+  pid: number;
+  tid: number;
+  cpu: number;
+  /** CLOCK_MONOTONIC nanoseconds. */
+  timeNs: bigint;
+  comm: string;
+  /** The sample interrupted kernel code (regs are then the user registers saved on entry). */
+  kernelMode: boolean;
+  regs: Registers;
+  /** Kernel return addresses, innermost first; empty unless kernel stacks were requested. */
+  kernelStack: bigint[];
+  /** User addresses from the frame-pointer walk, innermost first (often one frame deep). */
+  fpStack: bigint[];
+  /** The user stack from regs.rsp upward, as many bytes as could be copied. */
+  stack: Buffer;
+}
+
+/** Decodes one record; undefined when it is malformed (sizes that disagree or exceed limits). */
+export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
+  const L = CpuSampleLayout;
+  if (data.length < L.size) return undefined;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const kernelFrames = view.getUint16(L.kernelFrames, true);
+  const userFrames = view.getUint16(L.userFrames, true);
+  const stackBytes = view.getUint32(L.stackBytes, true);
+  if (kernelFrames > CPU_MAX_FRAMES || userFrames > CPU_MAX_FRAMES || stackBytes > CPU_MAX_STACK_BYTES) return undefined;
+  const kernelAt = L.size;
+  const userAt = kernelAt + kernelFrames * 8;
+  const stackAt = userAt + userFrames * 8;
+  if (stackAt + stackBytes !== data.length) return undefined;
+
+  const regs = {} as Registers;
+  REGISTER_NAMES.forEach((name, i) => {
+    regs[name] = view.getBigUint64(L.regs + i * 8, true);
+  });
+  const comm = Buffer.from(data.buffer, data.byteOffset + L.comm, L.commBytes);
+  const nul = comm.indexOf(0);
+  return {
+    pid: view.getUint32(L.pid, true),
+    tid: view.getUint32(L.tid, true),
+    cpu: view.getUint32(L.cpu, true),
+    timeNs: view.getBigUint64(L.timeNs, true),
+    comm: comm.toString('utf8', 0, nul < 0 ? L.commBytes : nul),
+    kernelMode: (view.getUint32(L.flags, true) & CPU_FLAG_KERNEL_MODE) !== 0,
+    regs,
+    kernelStack: readAddresses(view, kernelAt, kernelFrames),
+    fpStack: readAddresses(view, userAt, userFrames),
+    stack: Buffer.from(data.subarray(stackAt, stackAt + stackBytes)),
+  };
+}
+
+function readAddresses(view: DataView, at: number, count: number): bigint[] {
+  const out: bigint[] = [];
+  for (let i = 0; i < count; i++) out.push(view.getBigUint64(at + i * 8, true));
+  return out;
+}
