@@ -41,7 +41,7 @@ test('a binary that exists only in the target mount namespace is read through /p
   const viaMap = openMappedFile(target.pid, mapping);
   assert.equal(viaMap.via, 'map_files');
   assert.ok(readFileSync(viaMap.path).subarray(0, 4).equals(ELF));
-  assert.equal(viaMap.identity.inode, mapping.inode);
+  assert.equal(viaMap.identity.ino, mapping.inode);
   assert.equal(viaMap.identity.size, readFileSync('/usr/bin/sleep').length);
 
   const viaRoot = openTargetPath(target.pid, inner, mapping.inode);
@@ -51,7 +51,7 @@ test('a binary that exists only in the target mount namespace is read through /p
   assert.deepEqual(viaRoot.identity, viaMap.identity, 'both routes reach the same file');
 
   const exe = openExecutable(target.pid);
-  assert.equal(exe.identity.inode, mapping.inode);
+  assert.equal(exe.identity.ino, mapping.inode);
 
   assert.throws(() => openTargetPath(target.pid, '/no/such/file'), { code: 'ENOENT' });
   await target.kill();

@@ -9,10 +9,13 @@ import { NoSuchProcessError } from '../errors.js';
 import type { Mapping } from './maps.js';
 import { PROC, isGone, procError, readBounded } from './procfs.js';
 
-/** Identifies file contents for caching: same dev, inode, size and mtime means same bytes. */
+/**
+ * Identifies file contents for caching: same dev, inode, size and mtime means same bytes. The same
+ * shape as the ELF reader's identity, so one cache key serves both.
+ */
 export interface FileIdentity {
   dev: number;
-  inode: number;
+  ino: number;
   size: number;
   mtimeMs: number;
 }
@@ -33,7 +36,7 @@ function identityOf(path: string): FileIdentity {
   const fd = openSync(path, 'r');
   try {
     const st = fstatSync(fd);
-    return { dev: st.dev, inode: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    return { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
   } finally {
     closeSync(fd);
   }
@@ -85,7 +88,7 @@ export function openTargetPath(pid: number, path: string, inode?: number): Targe
   const p = rootPath(pid, path);
   try {
     const identity = identityOf(p);
-    return { path: p, identity, via: 'root', matchesMapping: inode === undefined || identity.inode === inode };
+    return { path: p, identity, via: 'root', matchesMapping: inode === undefined || identity.ino === inode };
   } catch (err) {
     if (isGone(err)) {
       if (gone(pid)) throw new NoSuchProcessError(pid);
