@@ -1,0 +1,92 @@
+// From raw samples to counted stacks. Each sample is unwound as it arrives (the process may be
+// gone by the end, and its unwind tables are cached anyway), then counted under a key of its
+// addresses: identical stacks cost one entry however long the profile runs. Names come later.
+
+import type { RawSample } from './record.js';
+import { unwind, type UnwindEnd } from '../../unwind/native.js';
+import type { ProcessModules } from '../../unwind/process-modules.js';
+
+/** A stack frame before symbolization. */
+export type RawFrame =
+  | { kind: 'kernel'; addr: bigint }
+  /** A user address; `call` means a return address (symbolize at addr - 1). */
+  | { kind: 'user'; addr: bigint; call: boolean }
+  /** A frame a runtime plugin already understood (Lua function, builtin, ...): opaque key + payload. */
+  | { kind: 'runtime'; key: string; frame: unknown };
+
+export interface CountedStack {
+  pid: number;
+  tid: number;
+  comm: string;
+  /** Leaf first. */
+  frames: RawFrame[];
+  count: number;
+  end: UnwindEnd;
+}
+
+/** A runtime's view of a sample: rewrites the native frames (e.g. splices Lua frames in). */
+export interface StackRewriter {
+  rewrite(raw: RawSample, user: RawFrame[]): RawFrame[];
+}
+
+export interface ProcessContext {
+  modules: ProcessModules;
+  rewriters: StackRewriter[];
+}
+
+export interface StackStats {
+  samples: number;
+  /** Samples whose user stack was unwound to the thread's first frame. */
+  complete: number;
+  ends: Record<string, number>;
+  /** Sum of user frame counts, for mean depth. */
+  userFrames: number;
+}
+
+function frameKey(f: RawFrame): string {
+  return f.kind === 'runtime' ? `r${f.key}` : `${f.kind === 'kernel' ? 'k' : f.call ? 'c' : 'u'}${f.addr.toString(16)}`;
+}
+
+export class StackCounter {
+  private readonly stacks = new Map<string, CountedStack>();
+  readonly stats: StackStats = { samples: 0, complete: 0, ends: {}, userFrames: 0 };
+
+  constructor(private readonly perThread: boolean) {}
+
+  add(raw: RawSample, ctx: ProcessContext | undefined): void {
+    const kernel: RawFrame[] = raw.kernelStack.map((addr) => ({ kind: 'kernel', addr }));
+    let user: RawFrame[] = [];
+    let end: UnwindEnd = 'no-module';
+    if (ctx) {
+      const r = unwind(raw.regs, { start: raw.regs.rsp, bytes: raw.stack }, ctx.modules);
+      const exact = new Set(r.exact);
+      user = r.pcs.map((addr, i) => ({ kind: 'user', addr, call: !exact.has(i) }));
+      end = r.end;
+      for (const rw of ctx.rewriters) user = rw.rewrite(raw, user);
+    } else {
+      user = [{ kind: 'user', addr: raw.regs.rip, call: false }];
+    }
+    this.stats.samples++;
+    this.stats.ends[end] = (this.stats.ends[end] ?? 0) + 1;
+    if (end === 'root') this.stats.complete++;
+    this.stats.userFrames += user.length;
+
+    const frames = kernel.concat(user);
+    const tid = this.perThread ? raw.tid : 0;
+    const key = `${raw.pid}/${tid}/${frames.map(frameKey).join(',')}`;
+    const found = this.stacks.get(key);
+    if (found) {
+      found.count++;
+      return;
+    }
+    this.stacks.set(key, { pid: raw.pid, tid, comm: raw.comm, frames, count: 1, end });
+  }
+
+  get distinct(): number {
+    return this.stacks.size;
+  }
+
+  values(): IterableIterator<CountedStack> {
+    return this.stacks.values();
+  }
+}

@@ -1,0 +1,104 @@
+// Counted raw stacks → a Profile: every distinct address is named once (kernel symbols, the
+// process's modules, or what the runtime plugins already made of it), then stacks are interned.
+
+import { ProfileBuilder } from '../../model/builder.js';
+import type { Location } from '../../model/profile.js';
+import type { ProcessModules } from '../../unwind/process-modules.js';
+import type { CountedStack, RawFrame } from './stacks.js';
+
+export interface KernelSymbols {
+  name(addr: bigint): string | undefined;
+}
+
+/** What a runtime plugin knows how to turn into locations. */
+export interface RuntimeFrameNamer {
+  location(b: ProfileBuilder, frame: unknown): Location;
+}
+
+export interface ToProfileInput {
+  stacks: Iterable<CountedStack>;
+  modules: (pid: number) => ProcessModules | undefined;
+  kernel: KernelSymbols | undefined;
+  runtimeNamer: RuntimeFrameNamer | undefined;
+  processName: (pid: number) => string;
+  periodNs: number;
+  durationNs: bigint;
+  startNs: bigint;
+  comments: string[];
+  perThread: boolean;
+  /** Put the process at the root of its stacks (when several processes share one profile). */
+  processRoot: boolean;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['build']> {
+  const b = new ProfileBuilder([{ type: 'samples', unit: 'count' }, { type: 'cpu', unit: 'nanoseconds' }], {
+    periodType: { type: 'cpu', unit: 'nanoseconds' },
+    period: input.periodNs,
+    durationNanos: input.durationNs,
+    timeNanos: input.startNs,
+    comments: input.comments,
+  });
+  const names = new Map<string, Location>();
+
+  const userLocation = (pid: number, f: Extract<RawFrame, { kind: 'user' }>): Location => {
+    const key = `${pid}:${f.addr}:${f.call}`;
+    let loc = names.get(key);
+    if (loc) return loc;
+    const modules = input.modules(pid);
+    const pc = f.call ? f.addr - 1n : f.addr;
+    const mod = modules?.module(pc);
+    const mapping = mod
+      ? b.mapping({ start: mod.start, limit: mod.end, offset: 0n, file: mod.name, buildId: mod.buildId })
+      : undefined;
+    const sym = modules?.symbol(pc);
+    if (sym) {
+      loc = b.location({ kind: 'native', address: f.addr, ...(mapping ? { mapping } : {}), lines: [{ func: b.func({ name: sym.name, file: '' }) }] });
+    } else if (mod) {
+      const name = `${basename(mod.name)}+0x${(pc - mod.bias).toString(16)}`;
+      loc = b.location({ kind: 'native', address: f.addr, ...(mapping ? { mapping } : {}), lines: [{ func: b.func({ name }) }] });
+    } else {
+      // Code outside any file: JIT-compiled code, or memory we could not attribute.
+      const m = modules?.mapping(pc);
+      const jit = m !== undefined && m.perms[2] === 'x' && m.inode === 0;
+      loc = b.location({ kind: jit ? 'jit' : 'unknown', address: f.addr, lines: [{ func: b.func({ name: jit ? '[jit]' : '[unknown]' }) }] });
+    }
+    names.set(key, loc);
+    return loc;
+  };
+
+  const kernelLocation = (addr: bigint): Location => {
+    const key = `k:${addr}`;
+    let loc = names.get(key);
+    if (!loc) {
+      const name = input.kernel?.name(addr) ?? `0x${addr.toString(16)}`;
+      loc = b.location({ kind: 'kernel', lines: [{ func: b.func({ name }) }] });
+      names.set(key, loc);
+    }
+    return loc;
+  };
+
+  for (const s of input.stacks) {
+    const locs: Location[] = [];
+    for (const f of s.frames) {
+      if (f.kind === 'kernel') locs.push(kernelLocation(f.addr));
+      else if (f.kind === 'user') locs.push(userLocation(s.pid, f));
+      else if (input.runtimeNamer) {
+        let loc = names.get(`r${f.key}`);
+        if (!loc) names.set(`r${f.key}`, (loc = input.runtimeNamer.location(b, f.frame)));
+        locs.push(loc);
+      }
+    }
+    // The process (and thread) at the root, as perf and FlameGraph show them.
+    const proc = input.processName(s.pid);
+    if (input.perThread) locs.push(b.frame('unknown', `${s.comm} [${s.tid}]`));
+    if (input.processRoot) locs.push(b.frame('unknown', `${proc} [${s.pid}]`));
+    const labels: Record<string, string | number> = { pid: s.pid, process: proc };
+    if (input.perThread) Object.assign(labels, { tid: s.tid, thread: s.comm });
+    b.add(locs, [s.count, s.count * input.periodNs], labels);
+  }
+  return b.build();
+}

@@ -1,0 +1,135 @@
+// The executable modules of one live process: which file holds each code address, with the file's
+// unwind table, symbols and load bias. Files are opened as the process sees them (map_files, or
+// its root), so containers work; per-file work is cached by file identity across processes.
+
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ElfFile } from '../elf/elf.js';
+import { IdentityCache } from '../elf/cache.js';
+import { unwindTableOf } from '../elf/file-unwind-table.js';
+import type { UnwindTable } from '../elf/unwind-table.js';
+import { openMappedFile } from '../proc/files.js';
+import { findMapping, readMaps, type Mapping } from '../proc/maps.js';
+import { readMemoryUpTo } from '../proc/memory.js';
+import { symbolizerFor, type NativeSymbolizer } from '../symbolize/native.js';
+import { loadBias, type ModuleLookup, type UnwindModule } from './native.js';
+
+export interface Module extends UnwindModule {
+  /** The path as the process names it ("/usr/sbin/nginx", "[vdso]"). */
+  name: string;
+  /** A path that reaches the file from here. */
+  file: string;
+  start: bigint;
+  end: bigint;
+  buildId: string;
+  symbolizer: NativeSymbolizer | undefined;
+}
+
+export interface NativeSymbol {
+  name: string;
+  /** File vaddr of the address. */
+  vaddr: number;
+  module: Module;
+}
+
+const elfCache = new IdentityCache<ElfFile>(256);
+
+/** The vDSO is not a file: its image is copied from the process once per content. */
+function vdsoFile(pid: number, m: Mapping): string | undefined {
+  const image = readMemoryUpTo(pid, m.start, Number(m.end - m.start));
+  if (image.length < 64) return undefined;
+  const dir = join(tmpdir(), 'fluoro-cache');
+  const path = join(dir, `vdso-${createHash('sha1').update(image).digest('hex').slice(0, 16)}.so`);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, image);
+  }
+  return path;
+}
+
+export class ProcessModules implements ModuleLookup {
+  private maps: Mapping[] = [];
+  private readonly modules = new Map<bigint, Module | null>();
+  private lastRefresh = 0;
+
+  constructor(readonly pid: number) {
+    this.refresh();
+  }
+
+  /** Re-reads /proc/PID/maps (new libraries, JIT regions). Keeps old modules for old samples. */
+  refresh(): void {
+    this.maps = readMaps(this.pid);
+    this.lastRefresh = Date.now();
+  }
+
+  private mappingFor(pc: bigint): Mapping | undefined {
+    let m = findMapping(this.maps, pc);
+    if (!m && Date.now() - this.lastRefresh > 1000) {
+      try {
+        this.refresh();
+      } catch {
+        return undefined; // the process is gone; old maps are all there is
+      }
+      m = findMapping(this.maps, pc);
+    }
+    return m && m.perms[2] === 'x' ? m : undefined;
+  }
+
+  /** The module holding code address `pc`, if it is file-backed (or the vDSO). */
+  module(pc: bigint): Module | undefined {
+    const m = this.mappingFor(pc);
+    if (!m) return undefined;
+    const cached = this.modules.get(m.start);
+    if (cached !== undefined && (cached === null || cached.end === m.end)) return cached ?? undefined;
+    const mod = this.load(m);
+    this.modules.set(m.start, mod ?? null);
+    return mod;
+  }
+
+  private load(m: Mapping): Module | undefined {
+    let file: string | undefined;
+    try {
+      if (m.path === '[vdso]') file = vdsoFile(this.pid, m);
+      else if (m.inode !== 0) file = openMappedFile(this.pid, m).path;
+    } catch {
+      return undefined;
+    }
+    if (!file) return undefined;
+    try {
+      const elf = elfCache.get(file, (p) => ElfFile.open(p));
+      // The vDSO's image was copied whole, so its mapping starts at file offset 0.
+      const bias = loadBias(elf, m.path === '[vdso]' ? { start: m.start, offset: 0n } : m);
+      if (bias === undefined) return undefined;
+      let symbolizer: NativeSymbolizer | undefined;
+      try {
+        symbolizer = symbolizerFor(file);
+      } catch {
+        symbolizer = undefined;
+      }
+      const table: UnwindTable = unwindTableOf(file);
+      return { name: m.path, file, start: m.start, end: m.end, buildId: elf.buildId ?? '', bias, table, symbolizer };
+    } catch {
+      return undefined; // not an ELF file we can read: treated as unknown code
+    }
+  }
+
+  lookup(pc: bigint): UnwindModule | undefined {
+    return this.module(pc);
+  }
+
+  /** Symbol for a code address (pass return addresses minus one). */
+  symbol(pc: bigint): NativeSymbol | undefined {
+    const module = this.module(pc);
+    if (!module) return undefined;
+    const vaddr = Number(pc - module.bias);
+    const name = module.symbolizer?.name(vaddr);
+    return name === undefined ? undefined : { name, vaddr, module };
+  }
+
+  /** The mapping holding `addr` (any permissions), for naming anonymous and JIT code. */
+  mapping(addr: bigint): Mapping | undefined {
+    return findMapping(this.maps, addr);
+  }
+}
