@@ -30,7 +30,7 @@ export interface CpuCaptureOptions {
   kernel?: boolean;
   /** Ring buffer size, a power of two of at least one page; default 8 MiB. */
   ringBytes?: number;
-  /** How often the ring buffer is drained; default 10 ms. */
+  /** How often the ring buffer is drained; default 20 ms. */
   drainIntervalMs?: number;
   onSample(raw: RawSample): void;
   /** A failure while draining (the callback threw); the capture stops. Default: rethrown by stop(). */
@@ -61,7 +61,7 @@ export interface CpuCapture {
 
 const DEFAULT_HZ = 99;
 const DEFAULT_RING_BYTES = 8 << 20;
-const DEFAULT_DRAIN_MS = 10;
+const DEFAULT_DRAIN_MS = 20;
 
 function validate(options: CpuCaptureOptions): { pids: number[]; stackBytes: number; ringBytes: number } {
   const pids = options.pids ?? [];
