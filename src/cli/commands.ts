@@ -1,6 +1,7 @@
 // The registry of commands, in the order `fluoro --help` lists them.
 import type { Command } from 'commander';
+import { registerPs } from './ps.js';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [];
+export const commands: Register[] = [registerPs];
