@@ -101,11 +101,15 @@ static __always_inline bool is_target(__u32 tgid)
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 
-/* Copies the user stack from sp upward: first up to the next page boundary, then whole pages,
- * stopping at the first page that faults so the window ends where the stack mapping ends. */
-static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp)
+/* Copies the user stack from sp upward: first up to the next page boundary, then whole pages.
+ * A page that cannot be read is left zeroed and the copy goes on: inside the stack that is a page
+ * never touched (a large local array, say), which reads as zeros anyway, and frames above it
+ * still count. The length returned ends at the last page that could be read, which is the end of
+ * the stack mapping when the stack is shallower than the window. */
+static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp, __u32 *flags)
 {
-	__u64 limit = stack_bytes_max, copied = 0;
+	__u64 limit = stack_bytes_max, copied = 0, end = 0;
+	bool hole = false;
 
 	if (limit > CPU_MAX_STACK_BYTES)
 		limit = CPU_MAX_STACK_BYTES;
@@ -124,11 +128,17 @@ static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp)
 		offset &= OFFSET_MASK;
 		if (chunk > CPU_PAGE_SIZE || offset > SCRATCH_BYTES - CPU_PAGE_SIZE)
 			break;
-		if (bpf_probe_read_user(buf + offset, chunk, (void *)(sp + copied)))
-			break;
+		/* On failure the helper zeroes the destination. */
+		if (bpf_probe_read_user(buf + offset, chunk, (void *)(sp + copied))) {
+			hole = true;
+		} else {
+			if (hole)
+				*flags |= CPU_FLAG_STACK_HOLES;
+			end = copied + chunk;
+		}
 		copied += chunk;
 	}
-	return copied;
+	return end;
 }
 
 SEC("perf_event")
@@ -187,7 +197,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	s = (struct cpu_sample *)buf;
 	s->kernel_frames = kernel_bytes / 8;
 	s->user_frames = user_bytes / 8;
-	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp);
+	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
 
 	length = offset + s->stack_bytes;
 	if (length > CPU_RECORD_MAX_BYTES)

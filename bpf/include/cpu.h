@@ -16,6 +16,7 @@
 
 /* sample.flags */
 #define CPU_FLAG_KERNEL_MODE 1               /* the sample interrupted kernel code */
+#define CPU_FLAG_STACK_HOLES 2               /* unreadable pages inside the copy, left zeroed */
 
 /* Index into the per-CPU counters array. */
 #define CPU_COUNTER_SEEN 0                   /* the program ran */

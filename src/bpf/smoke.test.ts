@@ -37,8 +37,8 @@ bpfTest('smoke: counts CPU-clock samples of a busy child per tgid', async (t) =>
   const value = counts.lookup(u32Key(pid));
   assert.ok(value, 'the busy child was sampled');
   const samples = Number(value.readBigUInt64LE(0));
-  // One busy thread for ~1 s at 99 Hz: about 99 samples, whatever CPU it ran on.
-  assert.ok(samples >= 50 && samples <= 150, `samples of the child: ${samples}`);
+  // One busy thread for ~1 s at 99 Hz: about 99 samples, fewer when other work shares the CPUs.
+  assert.ok(samples >= 20 && samples <= 150, `samples of the child: ${samples}`);
   // only_tgid reached the program: no other process was counted.
   assert.deepEqual(counts.keys().map((k) => k.readUInt32LE(0)), [pid]);
 

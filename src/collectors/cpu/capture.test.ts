@@ -1,7 +1,7 @@
 // The capture on real processes: a CPU-bound shell loop and a syscall-bound dd.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -57,11 +57,14 @@ bpfTest('capture: a busy process gives user registers inside its code and its st
   await sleep(100);
   const maps = readMaps(pid);
   const stackMapping = maps.find((m) => m.name === '[stack]')!;
+  const fdsBefore = readdirSync('/proc/self/fd').length;
   const { samples, stats } = await capture({ pids: [pid], hz: 99, stackBytes: 16384 }, 1000);
 
-  assert.ok(samples.length >= 50 && samples.length <= 150, `samples: ${samples.length}`);
+  assert.ok(samples.length >= 20 && samples.length <= 150, `samples: ${samples.length}`);
   assertConsistent(stats);
+  assert.equal(readdirSync('/proc/self/fd').length, fdsBefore, 'stop() closed every perf event, map and program');
   let endsAtStackTop = 0;
+  let holes = 0;
   for (const s of samples) {
     assert.equal(s.pid, pid);
     assert.equal(s.tid, pid);
@@ -73,14 +76,16 @@ bpfTest('capture: a busy process gives user registers inside its code and its st
     assert.ok(s.stack.length > 0 && s.stack.length <= 16384);
     const toTop = Number(stackMapping.end - s.regs.rsp);
     if (toTop < 16384) {
-      // The copy stopped at the first page that faulted: the end of the stack mapping.
+      // Pages past the end of the stack mapping cannot be read, so the copy ends exactly there.
       assert.equal(s.stack.length, toTop);
       endsAtStackTop++;
     }
+    if (s.stackHoles) holes++;
     if (!s.kernelMode) assert.equal(s.fpStack[0], s.regs.rip, 'the frame-pointer walk starts at rip');
   }
   assert.ok(endsAtStackTop > 0, 'the shell stack is shallower than 16 KiB');
-  t.diagnostic(`${samples.length} samples, ${(stats.receivedBytes / stats.received).toFixed(0)} bytes per sample`);
+  t.diagnostic(`${samples.length} samples, ${(stats.receivedBytes / stats.received).toFixed(0)} bytes per sample, ` +
+    `${holes} with never-touched pages inside the window`);
   assert.equal(child.exitCode, null, 'the target is unharmed');
   process.kill(pid, 0);
 });

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 
 import { bpfSourceDir } from '../../bpf/paths.js';
 import {
-  CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
+  CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_FLAG_STACK_HOLES, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
   CPU_MAX_TARGETS, CPU_PAGE_SIZE, CpuCounter, CpuSampleLayout as L, REGISTER_NAMES, decodeCpuSample,
 } from './record.js';
 
@@ -20,6 +20,7 @@ const expected: Array<[string, number]> = [
   ['CPU_PAGE_SIZE', CPU_PAGE_SIZE],
   ['CPU_MAX_TARGETS', CPU_MAX_TARGETS],
   ['CPU_FLAG_KERNEL_MODE', CPU_FLAG_KERNEL_MODE],
+  ['CPU_FLAG_STACK_HOLES', CPU_FLAG_STACK_HOLES],
   ['CPU_COUNTER_SEEN', CpuCounter.seen],
   ['CPU_COUNTER_RECORDED', CpuCounter.recorded],
   ['CPU_COUNTER_DROPPED', CpuCounter.dropped],
@@ -87,11 +88,18 @@ test('decodeCpuSample reads every field and section', () => {
   assert.equal(raw.timeNs, 123456789n);
   assert.equal(raw.comm, 'nginx');
   assert.equal(raw.kernelMode, true);
+  assert.equal(raw.stackHoles, false);
   assert.equal(raw.regs.rip, 0x1000n);
   assert.equal(raw.regs.r15, 0x1000n + 16n);
   assert.deepEqual(raw.kernelStack, [0xffffffff81000000n]);
   assert.deepEqual(raw.fpStack, [0x401000n, 0x402000n]);
   assert.deepEqual([...raw.stack], [1, 2, 3, 4, 5]);
+});
+
+test('decodeCpuSample reports zero-filled holes in the stack copy', () => {
+  const raw = decodeCpuSample(buildRecord([], [], Buffer.alloc(8192), CPU_FLAG_STACK_HOLES));
+  assert.equal(raw?.stackHoles, true);
+  assert.equal(raw?.kernelMode, false);
 });
 
 test('decodeCpuSample rejects records whose sizes disagree', () => {

@@ -8,6 +8,7 @@ export const CPU_DEFAULT_STACK_BYTES = 16384;
 export const CPU_PAGE_SIZE = 4096;
 export const CPU_MAX_TARGETS = 1024;
 export const CPU_FLAG_KERNEL_MODE = 1;
+export const CPU_FLAG_STACK_HOLES = 2;
 
 /** Index of each counter in the per-CPU `counters` map. */
 export const CpuCounter = { seen: 0, recorded: 1, dropped: 2, filtered: 3 } as const;
@@ -52,8 +53,10 @@ export interface RawSample {
   kernelStack: bigint[];
   /** User addresses from the frame-pointer walk, innermost first (often one frame deep). */
   fpStack: bigint[];
-  /** The user stack from regs.rsp upward, as many bytes as could be copied. */
+  /** The user stack from regs.rsp upward, up to the end of the last readable page in the window. */
   stack: Buffer;
+  /** Some pages inside `stack` could not be read and are zeros (untouched stack memory is). */
+  stackHoles: boolean;
 }
 
 /** Decodes one record; undefined when it is malformed (sizes that disagree or exceed limits). */
@@ -76,17 +79,19 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
   });
   const comm = Buffer.from(data.buffer, data.byteOffset + L.comm, L.commBytes);
   const nul = comm.indexOf(0);
+  const flags = view.getUint32(L.flags, true);
   return {
     pid: view.getUint32(L.pid, true),
     tid: view.getUint32(L.tid, true),
     cpu: view.getUint32(L.cpu, true),
     timeNs: view.getBigUint64(L.timeNs, true),
     comm: comm.toString('utf8', 0, nul < 0 ? L.commBytes : nul),
-    kernelMode: (view.getUint32(L.flags, true) & CPU_FLAG_KERNEL_MODE) !== 0,
+    kernelMode: (flags & CPU_FLAG_KERNEL_MODE) !== 0,
     regs,
     kernelStack: readAddresses(view, kernelAt, kernelFrames),
     fpStack: readAddresses(view, userAt, userFrames),
     stack: Buffer.from(data.subarray(stackAt, stackAt + stackBytes)),
+    stackHoles: (flags & CPU_FLAG_STACK_HOLES) !== 0,
   };
 }
 
