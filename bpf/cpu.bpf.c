@@ -5,6 +5,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "cpu.h"
+#include "luajit_walk.h"
 
 #define PF_KTHREAD 0x00200000
 #define SCRATCH_BYTES (CPU_RECORD_MAX_BYTES + CPU_PAGE_SIZE)
@@ -12,7 +13,7 @@
 #define OFFSET_MASK 0xffff
 
 _Static_assert(SCRATCH_BYTES <= OFFSET_MASK + 1, "scratch offsets must fit the verifier mask");
-_Static_assert(sizeof(struct cpu_sample) == 184, "record header layout");
+_Static_assert(sizeof(struct cpu_sample) == 208, "record header layout");
 
 /* Configuration, fixed before load so the verifier can prune what is switched off. */
 const volatile bool all_processes = false;   /* every process but ours, instead of targets */
@@ -26,6 +27,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } targets SEC(".maps");
+
+/* LuaJIT processes and what the walker needs to know of them (filled by userspace). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LJ_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct lj_proc);
+} lj_procs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -141,6 +150,32 @@ static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp, _
 	return end;
 }
 
+/* The Lua frames of a LuaJIT process, when the sample is on its VM's thread. Returns the bytes
+ * of frames written at `out`. A separate function keeps the verifier's view of each part small. */
+static __noinline __u32 walk_lua(struct cpu_sample *s, __u32 tgid, __u32 tid, struct lj_frame *out)
+{
+	struct lj_proc *p = bpf_map_lookup_elem(&lj_procs, &tgid);
+	struct lj_walk w = {};
+
+	s->lua_L = 0;
+	s->lua_cframe = 0;
+	s->lua_vmstate = 0;
+	s->lua_frames = 0;
+	s->lua_status = LJ_STATUS_NONE;
+	s->lua_pad = 0;
+	if (!p || tid != (p->vm_tid ? p->vm_tid : tgid))
+		return 0;
+	lj_walk(p, &s->regs, out, &w);
+	s->lua_L = w.L;
+	s->lua_cframe = w.cframe;
+	s->lua_vmstate = w.vmstate;
+	s->lua_status = w.status;
+	if (w.nframes > LJ_MAX_FRAMES)
+		w.nframes = LJ_MAX_FRAMES;
+	s->lua_frames = w.nframes;
+	return (__u32)w.nframes * sizeof(struct lj_frame);
+}
+
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)
 {
@@ -197,6 +232,9 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	s = (struct cpu_sample *)buf;
 	s->kernel_frames = kernel_bytes / 8;
 	s->user_frames = user_bytes / 8;
+	offset += walk_lua(s, tgid, (__u32)id, (struct lj_frame *)(buf + offset));
+	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
+		return 0;
 	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
 
 	length = offset + s->stack_bytes;

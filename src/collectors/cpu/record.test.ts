@@ -1,16 +1,12 @@
 // Drift check: compiles bpf/include/cpu.h with the host compiler, prints every constant and
 // offset the decoder relies on, and compares with record.ts. Plus decoding of built records.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { bpfSourceDir } from '../../bpf/paths.js';
+import { cValues } from '../../../test/support/c-layout.js';
 import {
   CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_FLAG_STACK_HOLES, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
-  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CpuCounter, CpuSampleLayout as L, REGISTER_NAMES, decodeCpuSample,
+  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CpuCounter, CpuSampleLayout as L, REGISTER_NAMES, decodeCpuSample,
 } from './record.js';
 
 const expected: Array<[string, number]> = [
@@ -38,26 +34,19 @@ const expected: Array<[string, number]> = [
   ['offsetof(struct cpu_sample, kernel_frames)', L.kernelFrames],
   ['offsetof(struct cpu_sample, user_frames)', L.userFrames],
   ['offsetof(struct cpu_sample, stack_bytes)', L.stackBytes],
+  ['offsetof(struct cpu_sample, lua_L)', L.luaL],
+  ['offsetof(struct cpu_sample, lua_cframe)', L.luaCframe],
+  ['offsetof(struct cpu_sample, lua_vmstate)', L.luaVmstate],
+  ['offsetof(struct cpu_sample, lua_frames)', L.luaFrames],
+  ['offsetof(struct cpu_sample, lua_status)', L.luaStatus],
+  ['CPU_LUA_FRAME_BYTES', CPU_LUA_FRAME_BYTES],
   ['sizeof(struct cpu_regs)', REGISTER_NAMES.length * 8],
   ...REGISTER_NAMES.map((r, i): [string, number] => [`offsetof(struct cpu_regs, ${r})`, i * 8]),
 ];
 
 test('record.ts matches bpf/include/cpu.h', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fluoro-cpu-h-'));
-  try {
-    const lines = expected.map(([expr]) => `  printf("%s=%lld\\n", ${JSON.stringify(expr)}, (long long)(${expr}));`);
-    const source = `#include <stdio.h>\n#include <stddef.h>\n#include "cpu.h"\nint main(void) {\n${lines.join('\n')}\n  return 0;\n}\n`;
-    writeFileSync(join(dir, 'layout.c'), source);
-    execFileSync('cc', ['-I', join(bpfSourceDir(), 'include'), '-o', join(dir, 'layout'), join(dir, 'layout.c')]);
-    const printed = execFileSync(join(dir, 'layout'), { encoding: 'utf8' });
-    const actual = new Map(printed.trim().split('\n').map((l) => {
-      const at = l.lastIndexOf('=');
-      return [l.slice(0, at), Number(l.slice(at + 1))] as const;
-    }));
-    for (const [expr, value] of expected) assert.equal(value, actual.get(expr), `${expr} in cpu.h vs record.ts`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const actual = cValues('cpu.h', expected.map(([expr]) => expr));
+  for (const [expr, value] of expected) assert.equal(value, actual.get(expr), `${expr} in cpu.h vs record.ts`);
 });
 
 function buildRecord(kernel: bigint[], user: bigint[], stack: Buffer, flags = 0): Buffer {

@@ -7,6 +7,7 @@ export const CPU_MAX_STACK_BYTES = 32768;
 export const CPU_DEFAULT_STACK_BYTES = 16384;
 export const CPU_PAGE_SIZE = 4096;
 export const CPU_MAX_TARGETS = 1024;
+export const CPU_LUA_FRAME_BYTES = 64 * 16;
 export const CPU_FLAG_KERNEL_MODE = 1;
 export const CPU_FLAG_STACK_HOLES = 2;
 
@@ -35,8 +36,34 @@ export const CpuSampleLayout = {
   kernelFrames: 176,
   userFrames: 178,
   stackBytes: 180,
-  size: 184,
+  luaL: 184,
+  luaCframe: 192,
+  luaVmstate: 200,
+  luaFrames: 204,
+  luaStatus: 206,
+  size: 208,
 } as const;
+
+/** One frame of the BPF LuaJIT walk (struct lj_frame in bpf/include/luajit.h). */
+export interface LuaRawFrame {
+  kind: number;
+  ptr: bigint;
+  pc: number;
+}
+
+/** What the BPF LuaJIT walker saw at the sample. */
+export interface LuaWalk {
+  /** LJ_STATUS_* (see src/unwind/luajit/layout.ts, LjStatus). */
+  status: number;
+  L: bigint;
+  cframe: bigint;
+  vmstate: number;
+  /** Leaf first. */
+  frames: LuaRawFrame[];
+}
+
+const LUA_FRAME_BYTES = 16;
+const LUA_MAX_FRAMES = CPU_LUA_FRAME_BYTES / LUA_FRAME_BYTES;
 
 /** One CPU sample as captured, before any unwinding or symbolization. */
 export interface RawSample {
@@ -57,6 +84,8 @@ export interface RawSample {
   stack: Buffer;
   /** Some pages inside `stack` could not be read and are zeros (untouched stack memory is). */
   stackHoles: boolean;
+  /** The LuaJIT walk; status 0 (none) for processes without a VM fluoro was told about. */
+  lua: LuaWalk;
 }
 
 /** Decodes one record; undefined when it is malformed (sizes that disagree or exceed limits). */
@@ -67,10 +96,13 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
   const kernelFrames = view.getUint16(L.kernelFrames, true);
   const userFrames = view.getUint16(L.userFrames, true);
   const stackBytes = view.getUint32(L.stackBytes, true);
+  const luaFrames = view.getUint16(L.luaFrames, true);
   if (kernelFrames > CPU_MAX_FRAMES || userFrames > CPU_MAX_FRAMES || stackBytes > CPU_MAX_STACK_BYTES) return undefined;
+  if (luaFrames > LUA_MAX_FRAMES) return undefined;
   const kernelAt = L.size;
   const userAt = kernelAt + kernelFrames * 8;
-  const stackAt = userAt + userFrames * 8;
+  const luaAt = userAt + userFrames * 8;
+  const stackAt = luaAt + luaFrames * LUA_FRAME_BYTES;
   if (stackAt + stackBytes !== data.length) return undefined;
 
   const regs = {} as Registers;
@@ -92,7 +124,23 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
     fpStack: readAddresses(view, userAt, userFrames),
     stack: Buffer.from(data.subarray(stackAt, stackAt + stackBytes)),
     stackHoles: (flags & CPU_FLAG_STACK_HOLES) !== 0,
+    lua: {
+      status: view.getUint8(L.luaStatus),
+      L: view.getBigUint64(L.luaL, true),
+      cframe: view.getBigUint64(L.luaCframe, true),
+      vmstate: view.getInt32(L.luaVmstate, true),
+      frames: readLuaFrames(view, luaAt, luaFrames),
+    },
   };
+}
+
+function readLuaFrames(view: DataView, at: number, count: number): LuaRawFrame[] {
+  const out: LuaRawFrame[] = [];
+  for (let i = 0; i < count; i++) {
+    const o = at + i * LUA_FRAME_BYTES;
+    out.push({ ptr: view.getBigUint64(o, true), pc: view.getUint32(o + 8, true), kind: view.getUint8(o + 12) });
+  }
+  return out;
 }
 
 function readAddresses(view: DataView, at: number, count: number): bigint[] {
