@@ -152,10 +152,12 @@ static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp, _
 
 /* The Lua frames of a LuaJIT process, when the sample is on its VM's thread. Returns the bytes
  * of frames written at `out`. A separate function keeps the verifier's view of each part small. */
-static __noinline __u32 walk_lua(struct cpu_sample *s, __u32 tgid, __u32 tid, struct lj_frame *out)
+static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
 {
+	struct cpu_sample *s = (struct cpu_sample *)buf;
 	struct lj_proc *p = bpf_map_lookup_elem(&lj_procs, &tgid);
 	struct lj_walk w = {};
+	struct lj_frame *out;
 
 	s->lua_L = 0;
 	s->lua_cframe = 0;
@@ -165,6 +167,12 @@ static __noinline __u32 walk_lua(struct cpu_sample *s, __u32 tgid, __u32 tid, st
 	s->lua_pad = 0;
 	if (!p || tid != (p->vm_tid ? p->vm_tid : tgid))
 		return 0;
+	/* The caller checked this bound too, but the compiler may drop a repeated check; the
+	 * verifier needs to see it here. */
+	asm volatile("" : "+r"(offset));
+	if (offset > sizeof(*s) + 2 * FRAME_BYTES)
+		return 0;
+	out = (struct lj_frame *)(buf + offset);
 	lj_walk(p, &s->regs, out, &w);
 	s->lua_L = w.L;
 	s->lua_cframe = w.cframe;
@@ -232,7 +240,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	s = (struct cpu_sample *)buf;
 	s->kernel_frames = kernel_bytes / 8;
 	s->user_frames = user_bytes / 8;
-	offset += walk_lua(s, tgid, (__u32)id, (struct lj_frame *)(buf + offset));
+	offset += walk_lua(buf, offset, tgid, (__u32)id);
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
 		return 0;
 	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);

@@ -58,17 +58,98 @@ static __always_inline __u64 lj_learn_G(struct lj_proc *p, const struct cpu_regs
 	return G;
 }
 
+struct lj_step_ctx {
+	struct lj_frame *out;
+	__u64 frame, bottom, pc, trace_fnpc;
+	__u32 n;
+	__u16 fn_ffid, fn_pc, fn_cfunc, proto_size;
+	bool skip, bad;
+};
+
+static __always_inline void lj_emit(struct lj_step_ctx *c, __u8 kind, __u64 ptr, __u32 pc)
+{
+	struct lj_frame *f;
+
+	if (c->n >= LJ_MAX_FRAMES)
+		return;
+	f = &c->out[c->n & (LJ_MAX_FRAMES - 1)];
+	f->kind = kind;
+	f->ptr = ptr;
+	f->pc = pc;
+	c->n++;
+}
+
+/* One frame of the walk: record it, then step to the frame below. Returns 1 to stop. */
+static long lj_step(__u32 index, void *data)
+{
+	struct lj_step_ctx *c = data;
+	__u64 ftsz = 0, fnv = 0, fn, fnpc = 0;
+	__u8 ffid = 0;
+
+	if (c->frame <= c->bottom || c->n >= LJ_MAX_FRAMES)
+		return 1;
+	if (lj_read(&ftsz, 8, c->frame) || lj_read(&fnv, 8, c->frame - 8) || LJ_ITYPE(fnv) != LJ_TFUNC) {
+		/* Not a frame: say where the walk stopped rather than guess past it. */
+		lj_emit(c, LJ_FRAME_BAD, c->frame, 0);
+		c->bad = true;
+		return 1;
+	}
+	fn = fnv & LJ_GCMASK;
+	if (!c->skip) {
+		lj_read(&ffid, 1, fn + c->fn_ffid);
+		if (ffid == 0) {
+			lj_read(&fnpc, 8, fn + c->fn_pc);
+			/* A trace's start PC only speaks for the frame of the trace's own function. */
+			if (c->trace_fnpc && c->trace_fnpc != fnpc)
+				c->pc = 0;
+			lj_emit(c, LJ_FRAME_LUA, fnpc - c->proto_size,
+				c->pc > fnpc ? (__u32)((c->pc - fnpc) / 4 - 1) : 0xffffffffu);
+		} else if (ffid == 1) {
+			__u64 cfunc = 0;
+
+			lj_read(&cfunc, 8, fn + c->fn_cfunc);
+			lj_emit(c, LJ_FRAME_C, cfunc, 0);
+		} else {
+			lj_emit(c, LJ_FRAME_FAST, fn, ffid);
+		}
+	}
+	c->trace_fnpc = 0;
+	c->skip = false;
+	if ((ftsz & FRAME_TYPE) == FRAME_LUA) {
+		__u32 ins = 0;
+
+		/* Called from Lua: the link is the return PC; the CALL before it names the slot. */
+		c->pc = ftsz;
+		if (lj_read(&ins, 4, ftsz - 4)) {
+			lj_emit(c, LJ_FRAME_BAD, c->frame, 0);
+			c->bad = true;
+			return 1;
+		}
+		c->frame -= 8 * (2 + ((ins >> 8) & 0xff));
+		return 0;
+	}
+	c->pc = 0;
+	if ((ftsz & FRAME_TYPEP) == FRAME_CONT)
+		lj_read(&c->pc, 8, c->frame - 16);
+	if ((ftsz & FRAME_TYPEP) == FRAME_VARG) {
+		/* The function's fixed part was copied above its varargs: step back to the original
+		 * frame, which is the same function, without recording it twice. */
+		c->skip = true;
+	} else if ((ftsz & FRAME_TYPE) == FRAME_C) {
+		lj_emit(c, LJ_FRAME_ENTRY, ftsz, 0);
+	}
+	c->frame -= ftsz & ~7ULL;
+	return 0;
+}
+
 /* Walks the running coroutine's frames into `out` (LJ_MAX_FRAMES entries), leaf first. */
 static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *regs,
 				    struct lj_frame *out, struct lj_walk *w)
 {
 	const struct lj_layout *lay = &p->lay;
 	__u64 G = p->G, L = 0, cf = 0, base = 0, stack = 0, maxstack = 0, top_pc = 0;
-	__u64 frame, bottom, fnv, fn, ftsz, pc, fnpc, trace_fnpc = 0;
+	__u64 trace_fnpc = 0;
 	__s32 vmstate = 0;
-	__u32 n = 0;
-	__u8 ffid;
-	bool skip = false;
 
 	w->status = LJ_STATUS_READ_FAIL;
 	if (!G)
@@ -136,90 +217,22 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 		return;
 	}
 
-	frame = base - 8;
-	bottom = stack + 8;
-	pc = top_pc;
-	for (int i = 0; i < LJ_MAX_FRAMES + 8; i++) {
-		if (frame <= bottom || n >= LJ_MAX_FRAMES)
-			break;
-		if (lj_read(&ftsz, 8, frame) || lj_read(&fnv, 8, frame - 8))
-			goto bad;
-		if (LJ_ITYPE(fnv) != LJ_TFUNC)
-			goto bad;
-		fn = fnv & LJ_GCMASK;
-		if (!skip) {
-			struct lj_frame *f = &out[n & (LJ_MAX_FRAMES - 1)];
+	struct lj_step_ctx c = {
+		.out = out,
+		.frame = base - 8,
+		.bottom = stack + 8,
+		.pc = top_pc,
+		.trace_fnpc = trace_fnpc,
+		.fn_ffid = lay->fn_ffid,
+		.fn_pc = lay->fn_pc,
+		.fn_cfunc = lay->fn_cfunc,
+		.proto_size = lay->proto_size,
+	};
 
-			ffid = 0;
-			lj_read(&ffid, 1, fn + lay->fn_ffid);
-			f->kind = 0;
-			if (ffid == 0) {
-				fnpc = 0;
-				lj_read(&fnpc, 8, fn + lay->fn_pc);
-				f->kind = LJ_FRAME_LUA;
-				f->ptr = fnpc - lay->proto_size;
-				/* A trace's start PC only speaks for the frame of the trace's own function. */
-				if (trace_fnpc && trace_fnpc != fnpc)
-					pc = 0;
-				f->pc = pc > fnpc ? (__u32)((pc - fnpc) / 4 - 1) : 0xffffffffu;
-			} else if (ffid == 1) {
-				f->kind = LJ_FRAME_C;
-				f->ptr = 0;
-				lj_read(&f->ptr, 8, fn + lay->fn_cfunc);
-				f->pc = 0;
-			} else {
-				f->kind = LJ_FRAME_FAST;
-				f->ptr = fn;
-				f->pc = ffid;
-			}
-			n++;
-		}
-		trace_fnpc = 0;
-		skip = false;
-		if ((ftsz & FRAME_TYPE) == FRAME_LUA) {
-			__u32 ins = 0;
-
-			/* Called from Lua: the link is the return PC; the CALL before it names the slot. */
-			pc = ftsz;
-			if (lj_read(&ins, 4, ftsz - 4))
-				goto bad;
-			frame -= 8 * (2 + ((ins >> 8) & 0xff));
-			continue;
-		}
-		if ((ftsz & FRAME_TYPEP) == FRAME_CONT) {
-			pc = 0;
-			lj_read(&pc, 8, frame - 16);
-		} else {
-			pc = 0;
-		}
-		if ((ftsz & FRAME_TYPEP) == FRAME_VARG) {
-			/* The function's fixed part was copied above its varargs: step back to the
-			 * original frame, which is the same function, without recording it twice. */
-			skip = true;
-		} else if ((ftsz & FRAME_TYPE) == FRAME_C && n < LJ_MAX_FRAMES) {
-			struct lj_frame *f = &out[n & (LJ_MAX_FRAMES - 1)];
-
-			f->kind = LJ_FRAME_ENTRY;
-			f->ptr = ftsz;
-			f->pc = 0;
-			n++;
-		}
-		frame -= ftsz & ~7ULL;
-	}
-	w->nframes = n;
-	w->status = (frame > bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
-	return;
-bad:
-	if (n < LJ_MAX_FRAMES) {
-		struct lj_frame *f = &out[n & (LJ_MAX_FRAMES - 1)];
-
-		f->kind = LJ_FRAME_BAD;
-		f->ptr = frame;
-		f->pc = 0;
-		n++;
-	}
-	w->nframes = n;
-	w->status = LJ_STATUS_OK;
+	/* bpf_loop verifies the step once, instead of once per unrolled frame. */
+	bpf_loop(LJ_MAX_FRAMES + 8, lj_step, &c, 0);
+	w->nframes = c.n;
+	w->status = (!c.bad && c.frame > c.bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
 }
 
 #endif
