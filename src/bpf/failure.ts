@@ -5,6 +5,7 @@ import os from 'node:os';
 import util from 'node:util';
 
 import { FluoroError, NotSupportedError, PrivilegeError } from '../errors.js';
+import { missingBpfPrivileges } from '../proc/privileges.js';
 
 // libuv's table: negative errno → [name, message], e.g. -1 → ['EPERM', 'operation not permitted'].
 const errnoTable = util.getSystemErrorMap();
@@ -32,6 +33,10 @@ const privilegeSentence =
 /** The error for a failed `what` (e.g. "loading BPF object cpu.bpf.o") with this errno. */
 export function errorFor(what: string, errno: number, detail = ''): FluoroError {
   const tail = detail ? `\n${detail}` : '';
+  // With the privileges in hand, EACCES from a load is the verifier refusing the program.
+  if (errno === EACCES && detail && missingBpfPrivileges() === undefined) {
+    return new NotSupportedError(`${what} failed: the kernel's verifier refused the program${tail}`);
+  }
   if (errno === EPERM || errno === EACCES) {
     return new PrivilegeError(`${what} was refused with ${describeErrno(errno)}: it ${privilegeSentence}${tail}`);
   }
