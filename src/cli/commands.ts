@@ -1,7 +1,8 @@
 // The registry of commands, in the order `fluoro --help` lists them.
 import type { Command } from 'commander';
+import { registerCpu } from './cpu.js';
 import { registerPs } from './ps.js';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [registerPs];
+export const commands: Register[] = [registerPs, registerCpu];

@@ -128,6 +128,11 @@ export class ProcessModules implements ModuleLookup {
     return name === undefined ? undefined : { name, vaddr, module };
   }
 
+  /** The process's mappings as last read. */
+  get mappings(): readonly Mapping[] {
+    return this.maps;
+  }
+
   /** The mapping holding `addr` (any permissions), for naming anonymous and JIT code. */
   mapping(addr: bigint): Mapping | undefined {
     return findMapping(this.maps, addr);

@@ -33,6 +33,8 @@ export interface CpuCaptureOptions {
   /** How often the ring buffer is drained; default 20 ms. */
   drainIntervalMs?: number;
   onSample(raw: RawSample): void;
+  /** Called with the loaded object before sampling starts, to fill maps (e.g. the LuaJIT VMs). */
+  onLoaded?(obj: BpfObject): void;
   /** A failure while draining (the callback threw); the capture stops. Default: rethrown by stop(). */
   onError?(error: unknown): void;
 }
@@ -167,6 +169,7 @@ export function startCpuCapture(options: CpuCaptureOptions): CpuCapture {
     obj.load();
     const targets = obj.map('targets');
     for (const pid of pids) targets.update(u32Key(pid), Buffer.from([1]), BPF_ANY);
+    options.onLoaded?.(obj);
     ring = new RingBuffer(obj.map('samples'), (data) => {
       received.records++;
       received.bytes += data.length;

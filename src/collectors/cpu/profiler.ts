@@ -1,6 +1,7 @@
 // The CPU profiler: capture samples of the targets for a while, unwind and count them as they
 // arrive, then name everything once and hand back a Profile. Knows nothing of output formats.
 
+import type { BpfObject } from '../../bpf/object.js';
 import { NoSuchProcessError } from '../../errors.js';
 import type { Profile } from '../../model/profile.js';
 import { processExists, readStat } from '../../proc/process.js';
@@ -14,7 +15,9 @@ export interface CpuRuntime {
   /** Prepares a process; returns a rewriter when the process runs this runtime. */
   attach(pid: number, modules: ProcessModules): StackRewriter | undefined;
   namer: RuntimeFrameNamer;
-  /** Called once capture is configured, before samples flow (e.g. to fill BPF maps). */
+  /** Called with the loaded BPF object before samples flow (e.g. to fill its maps). */
+  bind?(obj: BpfObject): void;
+  /** Problems met along the way, for the summary. */
   warnings(): string[];
 }
 
@@ -92,6 +95,9 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     kernel: o.kernel,
     ...(o.stackBytes !== undefined ? { stackBytes: o.stackBytes } : {}),
     onSample: (raw) => counter.add(raw, contextOf(raw.pid, raw.comm)),
+    onLoaded: (obj) => {
+      for (const rt of o.runtimes ?? []) rt.bind?.(obj);
+    },
     onError: (err) => {
       failure = err;
     },

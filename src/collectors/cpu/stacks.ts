@@ -26,7 +26,8 @@ export interface CountedStack {
 
 /** A runtime's view of a sample: rewrites the native frames (e.g. splices Lua frames in). */
 export interface StackRewriter {
-  rewrite(raw: RawSample, user: RawFrame[]): RawFrame[];
+  /** May also finish an unwind the native unwinder could not (through JIT code, say). */
+  rewrite(raw: RawSample, user: RawFrame[], end: UnwindEnd): { frames: RawFrame[]; end: UnwindEnd };
 }
 
 export interface ProcessContext {
@@ -62,7 +63,7 @@ export class StackCounter {
       const exact = new Set(r.exact);
       user = r.pcs.map((addr, i) => ({ kind: 'user', addr, call: !exact.has(i) }));
       end = r.end;
-      for (const rw of ctx.rewriters) user = rw.rewrite(raw, user);
+      for (const rw of ctx.rewriters) ({ frames: user, end } = rw.rewrite(raw, user, end));
     } else {
       user = [{ kind: 'user', addr: raw.regs.rip, call: false }];
     }

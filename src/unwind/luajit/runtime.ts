@@ -1,0 +1,167 @@
+// LuaJIT as a runtime plugin of the CPU profiler: finds the VM in each process, tells the BPF
+// walker about it, and turns each sample's walk into Lua frames spliced into the native stack.
+
+import type { BpfObject } from '../../bpf/object.js';
+import { BPF_ANY, u32Key } from '../../bpf/map.js';
+import type { CpuRuntime } from '../../collectors/cpu/profiler.js';
+import type { RawSample } from '../../collectors/cpu/record.js';
+import type { RawFrame, StackRewriter } from '../../collectors/cpu/stacks.js';
+import type { RuntimeFrameNamer } from '../../collectors/cpu/to-profile.js';
+import type { ProfileBuilder } from '../../model/builder.js';
+import type { Location } from '../../model/profile.js';
+import { openMappedFile } from '../../proc/files.js';
+import { isFileBacked } from '../../proc/maps.js';
+import { unwind, type UnwindEnd } from '../native.js';
+import type { ProcessModules } from '../process-modules.js';
+import { detectLuaJit, type LuaJitBinary } from './detect.js';
+import { LuaFrameNamer, type LuaFrameInfo } from './frames.js';
+import { LjFrameKind, LjStatus, encodeProc } from './layout.js';
+import { processMemory } from './remote-memory.js';
+import { splice } from './splice.js';
+
+/** The interpreter's C frame: CFA = cframe + 80, return address just below the CFA, rbp below it. */
+const CFRAME_SIZE = 80n;
+
+interface LuaProcess {
+  pid: number;
+  binary: LuaJitBinary;
+  interpStart: bigint;
+  interpEnd: bigint;
+  modules: ProcessModules;
+  namer: LuaFrameNamer;
+}
+
+/** Finds the file holding a LuaJIT VM among the process's executable mappings. */
+function findVm(pid: number, modules: ProcessModules): { binary: LuaJitBinary; bias: bigint } | undefined {
+  const seen = new Set<string>();
+  for (const m of modules.mappings) {
+    if (m.perms[2] !== 'x' || !isFileBacked(m) || seen.has(m.path)) continue;
+    seen.add(m.path);
+    const base = m.path.slice(m.path.lastIndexOf('/') + 1);
+    // The VM lives in libluajit or in a binary linked with it statically (luajit, openresty).
+    if (!/luajit|openresty|^nginx$|^lua/.test(base)) continue;
+    const file = openMappedFile(pid, m).path;
+    const binary = detectLuaJit(file, m.path);
+    if (!binary) continue;
+    const mod = modules.module(m.start);
+    if (!mod) continue;
+    return { binary, bias: mod.bias };
+  }
+  return undefined;
+}
+
+class LuaRewriter implements StackRewriter {
+  constructor(private readonly p: LuaProcess) {}
+
+  private inVm = (f: RawFrame): boolean => {
+    if (f.kind !== 'user') return false;
+    if (f.addr >= this.p.interpStart && f.addr < this.p.interpEnd) return true;
+    const m = this.p.modules.mapping(f.addr);
+    return m !== undefined && m.inode === 0 && m.perms[2] === 'x'; // trace machine code
+  };
+
+  rewrite(raw: RawSample, user: RawFrame[], end: UnwindEnd): { frames: RawFrame[]; end: UnwindEnd } {
+    const walk = raw.lua;
+    if (walk.status !== LjStatus.ok && walk.status !== LjStatus.truncated) return { frames: user, end };
+    let native = user;
+    // Unwinding stops in trace code (it has no unwind info); the VM's C frame lets it go on.
+    if (end !== 'root' && walk.cframe !== 0n && native.length > 0 && this.inVm(native[native.length - 1]!)) {
+      const rest = this.resumeBelowVm(raw, walk.cframe & ~3n);
+      if (rest) {
+        native = native.concat(rest.frames);
+        end = rest.end;
+      }
+    }
+    const groups: RawFrame[][] = [[]];
+    walk.frames.forEach((f, i) => {
+      if (f.kind === LjFrameKind.entry) groups.push([]);
+      else if (f.kind === LjFrameKind.c) groups[groups.length - 1]!.push({ kind: 'user', addr: f.ptr, call: false });
+      else {
+        const info = this.p.namer.name(walk.frames, i);
+        groups[groups.length - 1]!.push({ kind: 'runtime', key: `lua|${info.kind}|${info.name}|${info.file}|${info.line}|${info.startLine}`, frame: info });
+      }
+    });
+    const spliced = splice({
+      native,
+      luaGroups: groups.filter((g) => g.length > 0),
+      inVm: this.inVm,
+      sameFunction: (l, n) => l.kind === 'user' && n.kind === 'user' && this.sameFunction(l.addr, n.call ? n.addr - 1n : n.addr),
+    });
+    return { frames: spliced.map((f) => (f.native ?? f.lua)!), end };
+  }
+
+  private sameFunction(a: bigint, b: bigint): boolean {
+    const sa = this.p.modules.symbol(a);
+    const sb = this.p.modules.symbol(b);
+    return sa !== undefined && sb !== undefined && sa.module === sb.module && sa.name === sb.name;
+  }
+
+  /** Native frames below the VM entry whose C frame is at `cframe`, read from the stack copy. */
+  private resumeBelowVm(raw: RawSample, cframe: bigint): { frames: RawFrame[]; end: UnwindEnd } | undefined {
+    const start = raw.regs.rsp;
+    const at = cframe - start;
+    if (at < 0n || at + CFRAME_SIZE > BigInt(raw.stack.length)) return undefined;
+    const o = Number(at);
+    const regs = {
+      rip: raw.stack.readBigUInt64LE(o + 72),
+      rsp: cframe + CFRAME_SIZE,
+      rbp: raw.stack.readBigUInt64LE(o + 64),
+    };
+    const rest = unwind(regs, { start: regs.rsp, bytes: raw.stack.subarray(o + Number(CFRAME_SIZE)) }, this.p.modules);
+    // The interpreter's own frame stands for the VM entry the Lua frames splice into.
+    const frames: RawFrame[] = [{ kind: 'user', addr: this.p.interpStart, call: false }];
+    for (const pc of rest.pcs) frames.push({ kind: 'user', addr: pc, call: true });
+    return { frames, end: rest.end };
+  }
+}
+
+class LuaNamer implements RuntimeFrameNamer {
+  location(b: ProfileBuilder, frame: unknown): Location {
+    const f = frame as LuaFrameInfo;
+    return b.location({ kind: f.kind, lines: [{ func: b.func({ name: f.name, file: f.file, startLine: f.startLine }), line: f.line }] });
+  }
+}
+
+export function luajitRuntime(): CpuRuntime {
+  const procs = new Map<number, LuaProcess>();
+  const warnings: string[] = [];
+  let obj: BpfObject | undefined;
+
+  const publish = (p: LuaProcess) => {
+    obj?.map('lj_procs').update(
+      u32Key(p.pid),
+      encodeProc({ interpStart: p.interpStart, interpEnd: p.interpEnd, G: 0n, vmTid: 0, layout: p.binary.build.layout }),
+      BPF_ANY,
+    );
+  };
+
+  return {
+    attach(pid, modules) {
+      let found: ReturnType<typeof findVm>;
+      try {
+        found = findVm(pid, modules);
+      } catch (err) {
+        warnings.push(`process ${pid}: ${(err as Error).message}`);
+        return undefined;
+      }
+      if (!found) return undefined;
+      const p: LuaProcess = {
+        pid,
+        binary: found.binary,
+        interpStart: BigInt(found.binary.interpStart) + found.bias,
+        interpEnd: BigInt(found.binary.interpEnd) + found.bias,
+        modules,
+        namer: new LuaFrameNamer(processMemory(pid), found.binary.build),
+      };
+      procs.set(pid, p);
+      publish(p);
+      return new LuaRewriter(p);
+    },
+    bind(o) {
+      obj = o;
+      for (const p of procs.values()) publish(p);
+    },
+    namer: new LuaNamer(),
+    warnings: () => warnings,
+  };
+}
