@@ -14,6 +14,7 @@ import { isFileBacked } from '../../proc/maps.js';
 import { unwind, type UnwindEnd } from '../native.js';
 import type { ProcessModules } from '../process-modules.js';
 import { detectLuaJit, type LuaJitBinary } from './detect.js';
+import { findVms } from './find-vm.js';
 import { LuaFrameNamer, type LuaFrameInfo } from './frames.js';
 import { LjFrameKind, LjStatus, encodeProc } from './layout.js';
 import { processMemory } from './remote-memory.js';
@@ -24,6 +25,8 @@ const CFRAME_SIZE = 80n;
 
 interface LuaProcess {
   pid: number;
+  /** global_State, 0 when not found (the walker then learns it from the interpreter's registers). */
+  G: bigint;
   binary: LuaJitBinary;
   interpStart: bigint;
   interpEnd: bigint;
@@ -130,7 +133,7 @@ export function luajitRuntime(): CpuRuntime {
   const publish = (p: LuaProcess) => {
     obj?.map('lj_procs').update(
       u32Key(p.pid),
-      encodeProc({ interpStart: p.interpStart, interpEnd: p.interpEnd, G: 0n, vmTid: 0, layout: p.binary.build.layout }),
+      encodeProc({ interpStart: p.interpStart, interpEnd: p.interpEnd, G: p.G, vmTid: 0, layout: p.binary.build.layout }),
       BPF_ANY,
     );
   };
@@ -145,13 +148,17 @@ export function luajitRuntime(): CpuRuntime {
         return undefined;
       }
       if (!found) return undefined;
+      const mem = processMemory(pid);
+      const vms = findVms(pid, modules.mappings, found.binary.build.layout, mem);
+      if (vms.length > 1) warnings.push(`process ${pid} runs ${vms.length} LuaJIT VMs; only the first one's Lua frames are shown`);
       const p: LuaProcess = {
         pid,
+        G: vms[0] ?? 0n,
         binary: found.binary,
         interpStart: BigInt(found.binary.interpStart) + found.bias,
         interpEnd: BigInt(found.binary.interpEnd) + found.bias,
         modules,
-        namer: new LuaFrameNamer(processMemory(pid), found.binary.build),
+        namer: new LuaFrameNamer(mem, found.binary.build),
       };
       procs.set(pid, p);
       publish(p);
