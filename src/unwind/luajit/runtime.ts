@@ -67,12 +67,20 @@ class LuaRewriter implements StackRewriter {
     const walk = raw.lua;
     if (walk.status !== LjStatus.ok && walk.status !== LjStatus.truncated) return { frames: user, end };
     let native = user;
-    // Unwinding stops in trace code (it has no unwind info); the VM's C frame lets it go on.
-    if (end !== 'root' && walk.cframe !== 0n && native.length > 0 && this.inVm(native[native.length - 1]!)) {
-      const rest = this.resumeBelowVm(raw, walk.cframe & ~3n);
-      if (rest) {
-        native = native.concat(rest.frames);
-        end = rest.end;
+    // Native unwinding cannot be trusted past the innermost VM entry: trace code has no unwind
+    // info, and the interpreter calls internal subroutines its unwind info does not describe.
+    // When the walk did not reach the root, the VM's C frame (L->cframe) says where that entry
+    // is; unwinding resumes from there.
+    if (end !== 'root' && walk.cframe !== 0n) {
+      const first = native.findIndex(this.inVm);
+      if (first >= 0) {
+        let last = first;
+        while (last + 1 < native.length && this.inVm(native[last + 1]!)) last++;
+        const rest = this.resumeBelowVm(raw, walk.cframe & ~3n);
+        if (rest) {
+          native = native.slice(0, last + 1).concat(rest.frames);
+          end = rest.end;
+        }
       }
     }
     const groups: RawFrame[][] = [[]];

@@ -1,0 +1,41 @@
+// Lua-level CPU profiles of a real nginx worker under wrk, checked against LuaJIT's own profiler
+// running in the same worker on the same workload, with the JIT on and off.
+
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { profileCpu } from '../../src/collectors/cpu/profiler.js';
+import { luajitRuntime } from '../../src/unwind/luajit/runtime.js';
+import { bpfTest } from '../support/bpf.js';
+import { startNginx } from '../support/nginx.js';
+import { startWrk } from '../support/wrk.js';
+import { BURN_LUA, PROFILER_INIT, PROFILER_LOCATIONS, fluoroShares, luaCoverage, referenceShares } from './workload.js';
+
+for (const jit of ['on', 'off'] as const) {
+  bpfTest(`nginx + Lua, JIT ${jit}: Lua function shares match jit.profile within 3 points`, async (t) => {
+    const nginx = await startNginx(t, {
+      lua: true,
+      luaFiles: { 'burn.lua': BURN_LUA },
+      http: (jit === 'off' ? 'init_by_lua_block { require("jit").off() }\n' : '') + PROFILER_INIT,
+      server: PROFILER_LOCATIONS,
+    });
+    const [worker] = nginx.workers();
+    assert.ok(worker);
+    const load = startWrk(t, nginx.url, 10);
+    await sleep(1500); // past warm-up: traces compiled, steady state
+    await fetch(`${nginx.url}__ref_reset`).then((r) => r.text());
+    const result = await profileCpu({ pids: [worker], durationMs: 6000, hz: 999, kernel: true, perThread: false, runtimes: [luajitRuntime()] });
+    const reference = referenceShares(await fetch(`${nginx.url}__ref`).then((r) => r.text()));
+    const rps = await load.done;
+
+    const ours = fluoroShares(result.profile);
+    const cover = luaCoverage(result.profile);
+    t.diagnostic(`JIT ${jit}: ${rps} req/s; fluoro ${JSON.stringify(ours)}; jit.profile ${JSON.stringify(reference)}`);
+    t.diagnostic(`Lua frames on ${cover.withLua}/${cover.vmSamples} VM samples; ${result.stacks.complete}/${result.stacks.samples} complete`);
+    assert.ok(result.stacks.samples > 1000, `enough samples (${result.stacks.samples})`);
+    for (const fn of ['heavy', 'medium', 'light']) {
+      assert.ok(Math.abs(ours[fn]! - reference[fn]!) <= 3, `${fn}: fluoro ${ours[fn]!.toFixed(1)}% vs jit.profile ${reference[fn]!.toFixed(1)}%`);
+    }
+    assert.ok(cover.vmSamples > 1000);
+    assert.ok(cover.withLua / cover.vmSamples >= 0.97, `Lua frames on ${((100 * cover.withLua) / cover.vmSamples).toFixed(1)}% of VM samples`);
+  }, { timeout: 60_000 });
+}

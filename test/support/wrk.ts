@@ -1,0 +1,26 @@
+// Load from Debian's wrk against a loopback URL, bounded in time, always stopped.
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface WrkRun {
+  /** Resolves with requests per second when wrk finishes. */
+  done: Promise<number>;
+  stop(): void;
+}
+
+export function startWrk(t: { after(fn: () => unknown): void }, url: string, seconds: number, connections = 4): WrkRun {
+  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(url)) throw new Error(`load goes to loopback only, not ${url}`);
+  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const stop = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  t.after(stop);
+  const done = once(child, 'exit').then(() => {
+    const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+    return m ? Number(m[1]) : 0;
+  });
+  return { done, stop };
+}
