@@ -229,8 +229,38 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 		.proto_size = lay->proto_size,
 	};
 
-	/* bpf_loop verifies the step once, instead of once per unrolled frame. */
-	bpf_loop(LJ_MAX_FRAMES + 8, lj_step, &c, 0);
+	for (int level = 0; level < LJ_MAX_COROUTINES; level++) {
+		__u64 resumer = 0, rcf = 0, rbase = 0;
+
+		/* bpf_loop verifies the step once, instead of once per unrolled frame. */
+		bpf_loop(LJ_MAX_FRAMES + 8, lj_step, &c, 0);
+		if (c.bad || c.frame > c.bottom || c.n >= LJ_MAX_FRAMES)
+			break;
+		/* The coroutine's frames are done. If Lua resumed it (coroutine.resume/wrap), the
+		 * resumer's interpreter frame sits right above the coroutine's C frame on the
+		 * machine stack, and it names the resumer's lua_State, whose own cframe must be
+		 * that very frame. Anything else (resumed from C, as ngx_lua does) ends the walk. */
+		cf = (cf & ~3ULL) + LJ_CFRAME_SIZE;
+		if (lj_read(&resumer, 8, cf + lay->cf_L) || !resumer || resumer == L)
+			break;
+		if (lj_read(&rcf, 8, resumer + lay->L_cframe) || (rcf & ~3ULL) != cf)
+			break;
+		if (lj_read(&rbase, 8, resumer + lay->L_base) || lj_read(&stack, 8, resumer + lay->L_stack) ||
+		    lj_read(&maxstack, 8, resumer + lay->L_maxstack))
+			break;
+		stack &= LJ_GCMASK;
+		maxstack &= LJ_GCMASK;
+		if (rbase <= stack || rbase > maxstack)
+			break;
+		lj_emit(&c, LJ_FRAME_ENTRY, 0, 0);
+		L = resumer;
+		cf = rcf;
+		c.frame = rbase - 8;
+		c.bottom = stack + 8;
+		c.pc = 0;
+		c.trace_fnpc = 0;
+		c.skip = false;
+	}
 	w->nframes = c.n;
 	w->status = (!c.bad && c.frame > c.bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
 }

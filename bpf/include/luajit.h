@@ -10,6 +10,8 @@
 
 #define LJ_MAX_FRAMES 64
 #define LJ_MAX_PROCS 4096
+#define LJ_MAX_COROUTINES 4  /* coroutines resumed from Lua, followed into their resumers */
+#define LJ_CFRAME_SIZE 80    /* the interpreter's C frame on x86_64 */
 
 /* Field offsets (bytes) of one LuaJIT build. Every build fluoro accepts is described by one of
  * these, chosen and validated by userspace; the walker assumes nothing else about the build. */
