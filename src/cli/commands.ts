@@ -1,8 +1,9 @@
 // The registry of commands, in the order `fluoro --help` lists them.
 import type { Command } from 'commander';
+import { registerConsole } from './console.js';
 import { registerCpu } from './cpu.js';
 import { registerPs } from './ps.js';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [registerPs, registerCpu];
+export const commands: Register[] = [registerPs, registerCpu, registerConsole];

@@ -13,6 +13,7 @@ import { luajitRuntime } from '../unwind/luajit/runtime.js';
 import { parseDuration, parseIntFlag, parsePid } from './options.js';
 import { terminalSafe } from './output.js';
 import { Progress } from './progress.js';
+import { uploadEndpoint, uploadProfile } from './upload.js';
 
 interface CpuFlags {
   pid?: string;
@@ -25,6 +26,8 @@ interface CpuFlags {
   perThread?: boolean;
   lang: string;
   stackBytes: string;
+  upload?: string;
+  token?: string;
 }
 
 const LANGS: Record<string, { kinds: ReadonlySet<FrameKind>; empty: string } | undefined> = {
@@ -90,6 +93,8 @@ export function registerCpu(program: Command): void {
     .option('--no-kernel', 'leave kernel frames out')
     .option('--per-thread', 'split stacks by thread')
     .option('--stack-bytes <n>', 'bytes of user stack copied per sample (deeper stacks need more)', '16384')
+    .option('--upload <url>', 'also send the profile to a fluoro console at this URL')
+    .option('--token <token>', 'the console\'s access token, for --upload (default: $FLUORO_CONSOLE_TOKEN)')
     .addHelpText(
       'after',
       `
@@ -112,6 +117,11 @@ Ctrl-C stops early and still writes what was collected.`,
       const pid = flags.pid !== undefined ? parsePid(flags.pid) : undefined;
       const output = flags.output ?? defaultOutput(pid !== undefined ? String(pid) : 'all');
       const format = pickFormat(flags, output);
+      const uploadToken = flags.token ?? process.env.FLUORO_CONSOLE_TOKEN;
+      if (flags.upload !== undefined) {
+        uploadEndpoint(flags.upload);
+        if (!uploadToken) throw new UsageError('--upload needs the console\'s token: give --token T');
+      }
 
       const progress = new Progress('sampling', durationMs);
       const abort = new AbortController();
@@ -140,6 +150,16 @@ Ctrl-C stops early and still writes what was collected.`,
       const data = await format.write(shown, { title });
       await writeFile(output, data);
       process.stdout.write(summary(result, shown, output));
+      if (flags.upload !== undefined && uploadToken) {
+        const id = await uploadProfile(flags.upload, uploadToken, result.profile, {
+          kind: 'cpu',
+          ...(pid !== undefined ? { pid } : {}),
+          startedAt: Number(result.profile.timeNanos / 1_000_000n),
+          durationMs: result.elapsedMs,
+          settings: { durationMs, hz, lang: flags.lang, kernel: flags.kernel },
+        });
+        process.stdout.write(`uploaded: run ${id} on ${terminalSafe(flags.upload)}\n`);
+      }
       if (result.exited.length > 0) {
         process.stderr.write(
           `fluoro: process ${result.exited.join(', ')} exited during sampling; the profile covers the ${(result.elapsedMs / 1000).toFixed(1)} s before\n`,

@@ -57,7 +57,8 @@ function createFlameGraph(canvas, data, options) {
     var c = colours[i];
     if (c === undefined) {
       var kc = data.kinds[kindOf[i]] || { h: 0, s: 0, l: 70 };
-      c = colours[i] = i === 0 ? '#c9d1d9' : shadeColour(kc.h, kc.s, kc.l, names[nameOf[i]]);
+      c = colours[i] = (options.colour && options.colour(i)) ||
+        (i === 0 ? '#c9d1d9' : shadeColour(kc.h, kc.s, kc.l, names[nameOf[i]]));
     }
     return c;
   }
@@ -195,6 +196,12 @@ function createFlameGraph(canvas, data, options) {
     tip.appendChild(head);
     if (i > 0) tip.appendChild(kind);
     tip.appendChild(vals);
+    // Extra lines from the page (e.g. the change in a differential graph), as text.
+    (options.tipLines ? options.tipLines(i) : []).forEach(function (line) {
+      var extra = document.createElement('div');
+      extra.textContent = line;
+      tip.appendChild(extra);
+    });
     tip.style.display = 'block';
     var w = tip.offsetWidth, h = tip.offsetHeight;
     var left = clientX + 14, top = clientY + 16;
@@ -221,12 +228,14 @@ function createFlameGraph(canvas, data, options) {
     var p = local(ev), i = nodeAt(p[0], p[1]);
     if (i >= 0) zoom(i === zoomIdx ? 0 : i);
   });
+  var observer = null;
   if (typeof ResizeObserver === 'function' && canvas.parentElement) {
     var lastW = -1;
-    new ResizeObserver(function () {
+    observer = new ResizeObserver(function () {
       var w = canvas.parentElement.clientWidth;
       if (w !== lastW) { lastW = w; draw(); }
-    }).observe(canvas.parentElement);
+    });
+    observer.observe(canvas.parentElement);
   }
 
   api = {
@@ -256,7 +265,19 @@ function createFlameGraph(canvas, data, options) {
       });
       return out;
     },
-    on: function (event, f) { if (listeners[event]) listeners[event].push(f); }
+    on: function (event, f) { if (listeners[event]) listeners[event].push(f); },
+    /** Index of the widest frame with exactly this name, or -1: for focusing a frame found elsewhere. */
+    widest: function (name) {
+      var best = -1;
+      for (var i = 1; i < n; i++) if (names[nameOf[i]] === name && (best < 0 || value[i] > value[best])) best = i;
+      return best;
+    },
+    /** Removes the tooltip and stops watching the size: for pages that replace the graph. */
+    destroy: function () {
+      if (observer) observer.disconnect();
+      if (tip.parentNode) tip.parentNode.removeChild(tip);
+      listeners = { zoom: [], hover: [] };
+    }
   };
   draw();
   return api;

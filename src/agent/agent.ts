@@ -1,0 +1,30 @@
+// The agent: what runs analyses on a host. The console talks to an Agent and never to the
+// collectors or to BPF; the local agent runs them in this process, a remote one (later) will
+// speak the same interface over authenticated HTTP.
+
+import type { RuntimeMatch } from '../unwind/registry.js';
+import type { AnalysisKindInfo, AnalysisResult, ParamValues, RunContext } from './analysis.js';
+
+/** One process as `fluoro ps` shows it; strings come from the process and are untrusted. */
+export interface ProcessRow {
+  pid: number;
+  ppid: number;
+  user: string;
+  cpu: number;
+  threads: number;
+  /** The container the process runs in (label like "docker:0123456789ab", or "pidns"); null when none. */
+  container: { label: string; runtime?: string; id?: string } | null;
+  runtimes: RuntimeMatch[];
+  comm: string;
+  command: string;
+}
+
+export interface Agent {
+  /** The host the agent runs on, as people know it. */
+  readonly host: string;
+  kinds(): AnalysisKindInfo[];
+  processes(): Promise<ProcessRow[]>;
+  /** Checks a request before it becomes a job: throws UsageError or NoSuchProcessError. */
+  validate(kind: string, pid: number, params: unknown): { params: ParamValues; command: string };
+  run(kind: string, pid: number, params: ParamValues, ctx: RunContext): Promise<AnalysisResult>;
+}

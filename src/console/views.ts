@@ -1,0 +1,95 @@
+// Views of a stored profile, as the console serves them: which frames (mixed, C, Lua), callers
+// inverted or not, as flame data, a function table, or a file in any output format.
+
+import { UsageError } from '../errors.js';
+import { FORMATS, formatByName, type FormatName } from '../formats/index.js';
+import { ProfileBuilder } from '../model/builder.js';
+import { stackFrames } from '../model/frames.js';
+import type { FrameKind, Profile } from '../model/profile.js';
+import { functionCosts, type FunctionCost } from '../model/summary.js';
+import { keepKinds } from '../model/transform.js';
+
+export type Lang = 'mixed' | 'c' | 'lua';
+export const LANGS: readonly Lang[] = ['mixed', 'c', 'lua'];
+
+const KINDS: Record<Exclude<Lang, 'mixed'>, { kinds: ReadonlySet<FrameKind>; empty: string }> = {
+  c: { kinds: new Set<FrameKind>(['native', 'kernel', 'jit', 'unknown']), empty: '[no native frames]' },
+  lua: { kinds: new Set<FrameKind>(['lua', 'lua-builtin']), empty: '[no Lua frames]' },
+};
+
+export function parseLang(v: unknown): Lang {
+  if (v === undefined || v === '') return 'mixed';
+  if (typeof v === 'string' && (LANGS as readonly string[]).includes(v)) return v as Lang;
+  throw new UsageError(`lang must be mixed, c or lua`);
+}
+
+export function parseBool(v: unknown, name: string): boolean {
+  if (v === undefined || v === '' || v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  throw new UsageError(`${name} must be true or false`);
+}
+
+export function parseFormat(v: unknown): FormatName {
+  if (typeof v !== 'string' || !FORMATS.some((f) => f.name === v)) {
+    throw new UsageError(`format must be one of ${FORMATS.map((f) => f.name).join(', ')}`);
+  }
+  return v as FormatName;
+}
+
+export function withLang(p: Profile, lang: Lang): Profile {
+  return lang === 'mixed' ? p : keepKinds(p, KINDS[lang].kinds, KINDS[lang].empty);
+}
+
+/** Callers view: every stack turned upside down, so the roots are the functions where time is spent. */
+export function inverted(p: Profile): Profile {
+  const b = new ProfileBuilder(p.sampleTypes, {
+    timeNanos: p.timeNanos,
+    durationNanos: p.durationNanos,
+    ...(p.periodType ? { periodType: p.periodType } : {}),
+    period: p.period,
+    comments: p.comments,
+    defaultSampleType: p.defaultSampleType,
+  });
+  for (const s of p.samples) {
+    // Leaf-first in the model: the original root-first frames become the inverted stack, leaf first.
+    const stack = stackFrames(s).map((f) => b.frame(f.kind, f.name));
+    b.add(stack, s.values, s.labels);
+  }
+  return b.build();
+}
+
+export function view(p: Profile, lang: Lang, invert: boolean): Profile {
+  const shown = withLang(p, lang);
+  return invert ? inverted(shown) : shown;
+}
+
+export interface FunctionsTable {
+  total: number;
+  unit: string;
+  rows: FunctionCost[];
+}
+
+export function topFunctions(p: Profile, limit: number): FunctionsTable {
+  const st = p.sampleTypes[p.defaultSampleType] ?? { type: 'samples', unit: 'count' };
+  const total = p.samples.reduce((a, s) => a + (s.values[p.defaultSampleType] ?? 0), 0);
+  const rows = functionCosts(p);
+  // The table is sorted by self; the heaviest callers (by total) are kept as well so they can be found.
+  const bySelf = rows.slice(0, limit);
+  const byTotal = [...rows].sort((a, b) => b.total - a.total).slice(0, limit);
+  const seen = new Set(bySelf);
+  for (const r of byTotal) if (!seen.has(r)) (bySelf.push(r), seen.add(r));
+  return { total, unit: st.unit, rows: bySelf };
+}
+
+export async function download(p: Profile, format: FormatName, title: string): Promise<{ body: Buffer | string; type: string; ext: string }> {
+  const f = formatByName(format);
+  const body = await f.write(p, { title });
+  const types: Record<FormatName, string> = {
+    folded: 'text/plain; charset=utf-8',
+    pprof: 'application/octet-stream',
+    speedscope: 'application/json',
+    svg: 'image/svg+xml',
+    html: 'text/html; charset=utf-8',
+  };
+  return { body, type: types[format], ext: f.extensions[0]! };
+}
