@@ -30,7 +30,7 @@ export interface Nginx {
   master: ChildProcess;
   /** Worker PIDs, read from the process table (children of the master). */
   workers(): number[];
-  /** `nginx -s reload` and wait until the old workers are gone and new ones serve. */
+  /** SIGHUP (reload) and wait for the new workers; returns their PIDs. */
   reload(): Promise<number[]>;
   stop(): Promise<void>;
 }
@@ -144,9 +144,10 @@ http {
     async reload() {
       const old = workers();
       process.kill(master.pid!, 'SIGHUP');
+      // Old workers finish their requests before they leave; the new ones serve meanwhile.
       return waitFor('new workers after reload', () => {
-        const now = workers();
-        return now.length > 0 && now.every((w) => !old.includes(w)) ? now : undefined;
+        const fresh = workers().filter((w) => !old.includes(w));
+        return fresh.length >= (o.workers ?? 1) ? fresh : undefined;
       });
     },
     stop,

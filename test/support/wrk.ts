@@ -9,9 +9,17 @@ export interface WrkRun {
   stop(): void;
 }
 
-export function startWrk(t: { after(fn: () => unknown): void }, url: string, seconds: number, connections = 4): WrkRun {
+export interface WrkOptions {
+  connections?: number;
+  /** Close each connection after one request, so new connections find new workers. */
+  closeConnections?: boolean;
+}
+
+export function startWrk(t: { after(fn: () => unknown): void }, url: string, seconds: number, o: WrkOptions = {}): WrkRun {
   if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(url)) throw new Error(`load goes to loopback only, not ${url}`);
-  const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['-t1', `-c${o.connections ?? 4}`, `-d${seconds}s`];
+  if (o.closeConnections) args.push('-H', 'Connection: close');
+  const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const stop = () => {

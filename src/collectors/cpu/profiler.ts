@@ -4,7 +4,7 @@
 import type { BpfObject } from '../../bpf/object.js';
 import { NoSuchProcessError } from '../../errors.js';
 import type { Profile } from '../../model/profile.js';
-import { processExists, readStat } from '../../proc/process.js';
+import { listPids, processExists, readStat } from '../../proc/process.js';
 import { ProcessModules } from '../../unwind/process-modules.js';
 import { startCpuCapture, type CpuCaptureStats } from './capture.js';
 import { StackCounter, type ProcessContext, type StackRewriter, type StackStats } from './stacks.js';
@@ -14,6 +14,8 @@ import { toProfile, type KernelSymbols, type RuntimeFrameNamer } from './to-prof
 export interface CpuRuntime {
   /** Prepares a process; returns a rewriter when the process runs this runtime. */
   attach(pid: number, modules: ProcessModules): StackRewriter | undefined;
+  /** A cheap guess whether a process runs this runtime, to prepare it before sampling starts. */
+  wants?(pid: number): boolean;
   namer: RuntimeFrameNamer;
   /** Called with the loaded BPF object before samples flow (e.g. to fill its maps). */
   bind?(obj: BpfObject): void;
@@ -83,11 +85,10 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     return ctx ?? undefined;
   };
 
-  // Targets named by PID are prepared before sampling starts, so the first samples are complete.
-  for (const pid of pids) contextOf(pid, String(pid));
+  // Targets named by PID are prepared before sampling starts, their code's tables included: the
+  // first samples are complete, and draining never stalls on parsing libc while the ring fills.
+  for (const pid of pids) contextOf(pid, String(pid))?.modules.preload();
 
-  const started = Date.now();
-  const startNs = BigInt(started) * 1_000_000n;
   let failure: unknown;
   const capture = startCpuCapture({
     ...(o.all ? { all: true } : { pids }),
@@ -103,6 +104,10 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     },
   });
 
+  // Sampling starts once the program is attached: loading it (the verifier) takes a while, and
+  // that time is not part of the duration asked for.
+  const started = Date.now();
+  const startNs = BigInt(started) * 1_000_000n;
   let interrupted = false;
   const exited: number[] = [];
   try {

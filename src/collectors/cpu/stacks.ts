@@ -42,6 +42,8 @@ export interface StackStats {
   ends: Record<string, number>;
   /** Sum of user frame counts, for mean depth. */
   userFrames: number;
+  /** Samples a runtime plugin failed to rewrite (kept with their native frames). */
+  rewriteFailures: number;
 }
 
 function frameKey(f: RawFrame): string {
@@ -50,7 +52,7 @@ function frameKey(f: RawFrame): string {
 
 export class StackCounter {
   private readonly stacks = new Map<string, CountedStack>();
-  readonly stats: StackStats = { samples: 0, complete: 0, ends: {}, userFrames: 0 };
+  readonly stats: StackStats = { samples: 0, complete: 0, ends: {}, userFrames: 0, rewriteFailures: 0 };
 
   constructor(private readonly perThread: boolean) {}
 
@@ -63,7 +65,15 @@ export class StackCounter {
       const exact = new Set(r.exact);
       user = r.pcs.map((addr, i) => ({ kind: 'user', addr, call: !exact.has(i) }));
       end = r.end;
-      for (const rw of ctx.rewriters) ({ frames: user, end } = rw.rewrite(raw, user, end));
+      for (const rw of ctx.rewriters) {
+        try {
+          ({ frames: user, end } = rw.rewrite(raw, user, end));
+        } catch {
+          // A runtime that cannot read this sample (its process just exited, say) leaves the
+          // native frames as they are; one sample is not worth the profile.
+          this.stats.rewriteFailures++;
+        }
+      }
     } else {
       user = [{ kind: 'user', addr: raw.regs.rip, call: false }];
     }

@@ -13,6 +13,7 @@ import { openMappedFile } from '../../proc/files.js';
 import { isFileBacked } from '../../proc/maps.js';
 import { unwind, type UnwindEnd } from '../native.js';
 import type { ProcessModules } from '../process-modules.js';
+import { detectProcessRuntimes } from '../registry.js';
 import { detectLuaJit, type LuaJitBinary } from './detect.js';
 import { findVms } from './find-vm.js';
 import { LuaFrameNamer, type LuaFrameInfo } from './frames.js';
@@ -172,6 +173,7 @@ export function luajitRuntime(): CpuRuntime {
       publish(p);
       return new LuaRewriter(p);
     },
+    wants: (pid) => detectProcessRuntimes(pid).some((r) => r.name === 'luajit'),
     bind(o) {
       obj = o;
       for (const p of procs.values()) publish(p);
