@@ -14,7 +14,7 @@ function pts(x) {
 /** Colour for a change of `d` share points, scaled by the largest change `max`. */
 function diffColour(d, max) {
   const t = Math.min(1, Math.sqrt(Math.abs(d) / max));
-  if (Math.abs(d) < 0.0005) return 'hsl(220, 8%, 88%)';
+  if (Math.abs(d) < 0.002) return 'hsl(220, 8%, 88%)'; // under 0.2 points: noise, shown as unchanged
   const light = 92 - 42 * t;
   return d > 0 ? `hsl(4, ${55 + 30 * t}%, ${light}%)` : `hsl(214, ${55 + 30 * t}%, ${light}%)`;
 }
@@ -68,7 +68,7 @@ export function renderCompare(main, params) {
       h('a', { href: `#/runs/${r.id}` }, `Run #${r.id}`), ` · PID ${r.pid ?? '?'} · ${fmtTime(r.startedAt)}`, h('div', { class: 'mono small cmd-line', title: r.command }, r.command || '—'));
     clear(head).append(runCard('Base (before)', c.base), h('div', { class: 'arrow' }, '→'), runCard('Target (after)', c.target));
     const f = c.flame;
-    let max = 0.005;
+    let max = 0.05; // changes of five points or more get the deepest colour
     for (let i = 1; i < f.delta.length; i++) max = Math.max(max, Math.abs(f.delta[i]));
     panel.show(f, {
       colour: (i) => (i === 0 ? null : diffColour(f.delta[i], max)),

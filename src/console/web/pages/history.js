@@ -43,7 +43,7 @@ export function renderHistory(main, params) {
       h('td', {}, tick),
       h('td', { class: 'num' }, h('a', { href: `#/runs/${r.id}` }, `#${r.id}`)),
       h('td', { class: 'nowrap' }, fmtTime(r.startedAt)),
-      h('td', {}, r.kind, ' ', h('span', { class: 'muted small' }, settingsText(r)), r.source === 'upload' ? [' ', badge('uploaded', 'rt')] : null),
+      h('td', { class: 'kind-cell' }, r.kind, ' ', h('span', { class: 'muted small' }, settingsText(r)), r.source === 'upload' ? [' ', badge('uploaded', 'rt')] : null),
       h('td', { class: 'num mono' }, r.pid ?? '—'),
       h('td', { class: 'wide mono cmd', title: r.command }, r.command || '—'),
       h('td', {}, r.host),
