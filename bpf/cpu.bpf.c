@@ -13,7 +13,7 @@
 #define OFFSET_MASK 0xffff
 
 _Static_assert(SCRATCH_BYTES <= OFFSET_MASK + 1, "scratch offsets must fit the verifier mask");
-_Static_assert(sizeof(struct cpu_sample) == 208, "record header layout");
+_Static_assert(sizeof(struct cpu_sample) == 216, "record header layout");
 
 /* Configuration, fixed before load so the verifier can prune what is switched off. */
 const volatile bool all_processes = false;   /* every process but ours, instead of targets */
@@ -162,9 +162,10 @@ static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
 	s->lua_L = 0;
 	s->lua_cframe = 0;
 	s->lua_vmstate = 0;
+	s->lua_top = 0;
 	s->lua_frames = 0;
 	s->lua_status = LJ_STATUS_NONE;
-	s->lua_pad = 0;
+	s->lua_slot_frames = 0;
 	if (!p || tid != (p->vm_tid ? p->vm_tid : tgid))
 		return 0;
 	/* The caller checked this bound too, but the compiler may drop a repeated check; the
@@ -178,10 +179,39 @@ static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
 	s->lua_cframe = w.cframe;
 	s->lua_vmstate = w.vmstate;
 	s->lua_status = w.status;
+	s->lua_top = w.top;
 	if (w.nframes > LJ_MAX_FRAMES)
 		w.nframes = LJ_MAX_FRAMES;
 	s->lua_frames = w.nframes;
+	s->lua_slot_frames = w.slot_frames > LJ_SLOT_FRAMES ? LJ_SLOT_FRAMES : w.slot_frames;
 	return (__u32)w.nframes * sizeof(struct lj_frame);
+}
+
+/* The slots the walk copied (LJ_PROC_SLOTS), appended after the frames. Returns their bytes. */
+static __noinline __u32 append_slots(__u8 *buf, __u32 offset, __u32 frames)
+{
+	struct cpu_sample *s = (struct cpu_sample *)buf;
+	__u32 zero = 0;
+	__u64 bytes;
+	struct lj_slots *slots;
+
+	s->lua_slot_frames = 0;
+	if (!frames)
+		return 0;
+	slots = bpf_map_lookup_elem(&lj_slots, &zero);
+	if (!slots)
+		return 0;
+	asm volatile("" : "+r"(offset));
+	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
+		return 0;
+	bytes = (__u64)frames * LJ_SLOTS * 8;
+	asm volatile("" : "+r"(bytes));
+	if (bytes > CPU_LUA_SLOT_BYTES || bytes == 0)
+		return 0;
+	if (bpf_probe_read_kernel(buf + offset, bytes, slots))
+		return 0;
+	s->lua_slot_frames = frames;
+	return bytes;
 }
 
 SEC("perf_event")
@@ -242,6 +272,9 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	s->user_frames = user_bytes / 8;
 	offset += walk_lua(buf, offset, tgid, (__u32)id);
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
+		return 0;
+	offset += append_slots(buf, offset, s->lua_slot_frames);
+	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES)
 		return 0;
 	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
 

@@ -25,11 +25,21 @@
 #define FRAME_TYPE 3
 #define FRAME_TYPEP 7
 
+/* Per-CPU room for the slots copied at one sample (LJ_PROC_SLOTS). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lj_slots);
+} lj_slots SEC(".maps");
+
 struct lj_walk {
 	__u64 L;
 	__u64 cframe;
+	__u64 top;
 	__s32 vmstate;
 	__u16 nframes;
+	__u16 slot_frames;
 	__u8 status;
 };
 
@@ -63,7 +73,8 @@ struct lj_step_ctx {
 	__u64 frame, bottom, pc, trace_fnpc;
 	__u32 n;
 	__u16 fn_ffid, fn_pc, fn_cfunc, proto_size;
-	bool skip, bad;
+	__u16 slot_frames;
+	bool skip, bad, copy_slots;
 };
 
 static __always_inline void lj_emit(struct lj_step_ctx *c, __u8 kind, __u64 ptr, __u32 pc)
@@ -76,6 +87,18 @@ static __always_inline void lj_emit(struct lj_step_ctx *c, __u8 kind, __u64 ptr,
 	f->kind = kind;
 	f->ptr = ptr;
 	f->pc = pc;
+	f->base = c->frame + 8;
+	f->slots = 0;
+	if (kind == LJ_FRAME_LUA && c->copy_slots && c->slot_frames < LJ_SLOT_FRAMES) {
+		__u32 zero = 0;
+		struct lj_slots *s = bpf_map_lookup_elem(&lj_slots, &zero);
+
+		/* Copied now, in the same instant as the frames: values read later would not be
+		 * the values at this sample. A read that faults leaves the frame without values. */
+		if (s && !bpf_probe_read_user(s->v[c->slot_frames & (LJ_SLOT_FRAMES - 1)], LJ_SLOTS * 8,
+					      (void *)(c->frame - 8)))
+			f->slots = ++c->slot_frames;
+	}
 	c->n++;
 }
 
@@ -175,6 +198,7 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 		return;
 	stack &= LJ_GCMASK;
 	maxstack &= LJ_GCMASK;
+	lj_read(&w->top, 8, L + lay->L_top);
 
 	if (vmstate >= 0 || vmstate == LJ_VMST_EXIT || vmstate == LJ_VMST_GC) {
 		/* In a trace, leaving one, or collecting garbage from one: the trace's base. */
@@ -227,6 +251,7 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 		.fn_pc = lay->fn_pc,
 		.fn_cfunc = lay->fn_cfunc,
 		.proto_size = lay->proto_size,
+		.copy_slots = (p->flags & LJ_PROC_SLOTS) != 0,
 	};
 
 	for (int level = 0; level < LJ_MAX_COROUTINES; level++) {
@@ -262,6 +287,7 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 		c.skip = false;
 	}
 	w->nframes = c.n;
+	w->slot_frames = c.slot_frames;
 	w->status = (!c.bad && c.frame > c.bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
 }
 

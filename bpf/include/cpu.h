@@ -13,7 +13,8 @@
 #define CPU_DEFAULT_STACK_BYTES 16384
 #define CPU_PAGE_SIZE 4096
 #define CPU_MAX_TARGETS 1024
-#define CPU_LUA_FRAME_BYTES (64 * 16)        /* LJ_MAX_FRAMES * sizeof(struct lj_frame) */
+#define CPU_LUA_FRAME_BYTES (64 * 24)        /* LJ_MAX_FRAMES * sizeof(struct lj_frame) */
+#define CPU_LUA_SLOT_BYTES (8 * 34 * 8)      /* LJ_SLOT_FRAMES * LJ_SLOTS * 8 */
 
 /* sample.flags */
 #define CPU_FLAG_KERNEL_MODE 1               /* the sample interrupted kernel code */
@@ -34,9 +35,9 @@ struct cpu_regs {
 };
 
 /* A record is this header followed by, contiguously: kernel_frames kernel addresses (u64),
- * user_frames frame-pointer user addresses (u64), lua_frames struct lj_frame (16 bytes each),
- * then stack_bytes bytes of user stack copied from regs.rsp upward. Only the used length is
- * emitted. */
+ * user_frames frame-pointer user addresses (u64), lua_frames struct lj_frame (24 bytes each),
+ * lua_slot_frames copies of Lua stack slots (LJ_SLOTS u64 each), then stack_bytes bytes of user
+ * stack copied from regs.rsp upward. Only the used length is emitted. */
 struct cpu_sample {
 	__u64 time_ns;                       /* bpf_ktime_get_ns, CLOCK_MONOTONIC */
 	__u32 pid;                           /* tgid */
@@ -51,14 +52,16 @@ struct cpu_sample {
 	/* The LuaJIT walk (bpf/luajit_walk.h), when the process runs a VM fluoro was told about. */
 	__u64 lua_L;                         /* the running lua_State */
 	__u64 lua_cframe;                    /* its C frame: where the VM was entered from C */
+	__u64 lua_top;                       /* L->top: the end of the innermost frame's slots */
 	__s32 lua_vmstate;
 	__u16 lua_frames;                    /* struct lj_frame records, after the user frames */
 	__u8 lua_status;                     /* LJ_STATUS_* */
-	__u8 lua_pad;
+	__u8 lua_slot_frames;                /* LJ_SLOTS u64 slot values each, after the frames */
 };
 
 /* Worst-case record length: the scratch buffer each CPU builds its record in. */
 #define CPU_RECORD_MAX_BYTES \
-	(sizeof(struct cpu_sample) + 2 * CPU_MAX_FRAMES * 8 + CPU_LUA_FRAME_BYTES + CPU_MAX_STACK_BYTES)
+	(sizeof(struct cpu_sample) + 2 * CPU_MAX_FRAMES * 8 + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + \
+	 CPU_MAX_STACK_BYTES)
 
 #endif

@@ -30,6 +30,7 @@ struct lj_layout {
 	__u16 tr_startpt, tr_startpc;
 	__u16 L_size;        /* sizeof(lua_State): in GG_State, G = main lua_State + L_size */
 	__u16 dispatch;      /* G + dispatch = the interpreter's DISPATCH register (r14) */
+	__u16 L_top;
 };
 
 /* What userspace tells the walker about one process (key: tgid). */
@@ -38,8 +39,18 @@ struct lj_proc {
 	__u64 interp_end;
 	__u64 G;             /* global_State; 0 until known (the walker may learn it from r14) */
 	__u32 vm_tid;        /* the thread the VM runs on; 0 = the main thread */
-	__u32 pad;
+	__u32 flags;         /* LJ_PROC_* */
 	struct lj_layout lay;
+};
+
+#define LJ_PROC_SLOTS 1      /* copy each Lua frame's stack slots (for local variables) */
+
+/* With LJ_PROC_SLOTS, the slots of the innermost LJ_SLOT_FRAMES Lua frames are copied at the
+ * sample: from the frame's function slot (base - 2 slots) through LJ_SLOTS slots. */
+#define LJ_SLOT_FRAMES 8
+#define LJ_SLOTS 34
+struct lj_slots {
+	__u64 v[LJ_SLOT_FRAMES][LJ_SLOTS];
 };
 
 /* Frame kinds recorded by the walker. */
@@ -51,9 +62,11 @@ struct lj_proc {
 
 struct lj_frame {
 	__u64 ptr;
+	__u64 base;          /* LJ_FRAME_LUA: the frame's base (its first slot) */
 	__u32 pc;
 	__u8 kind;
-	__u8 pad[3];
+	__u8 slots;          /* LJ_FRAME_LUA: 1 + index into the copied slots, 0 when not copied */
+	__u8 pad[2];
 };
 
 /* sample.lua_status */

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { registerConsole } from './console.js';
 import { registerCpu } from './cpu.js';
+import { registerLuaBt } from './lua-bt.js';
 import { registerPs } from './ps.js';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [registerPs, registerCpu, registerConsole];
+export const commands: Register[] = [registerPs, registerCpu, registerLuaBt, registerConsole];

@@ -7,7 +7,8 @@ export const CPU_MAX_STACK_BYTES = 32768;
 export const CPU_DEFAULT_STACK_BYTES = 16384;
 export const CPU_PAGE_SIZE = 4096;
 export const CPU_MAX_TARGETS = 1024;
-export const CPU_LUA_FRAME_BYTES = 64 * 16;
+export const CPU_LUA_FRAME_BYTES = 64 * 24;
+export const CPU_LUA_SLOT_BYTES = 8 * 34 * 8;
 export const CPU_FLAG_KERNEL_MODE = 1;
 export const CPU_FLAG_STACK_HOLES = 2;
 
@@ -38,17 +39,23 @@ export const CpuSampleLayout = {
   stackBytes: 180,
   luaL: 184,
   luaCframe: 192,
-  luaVmstate: 200,
-  luaFrames: 204,
-  luaStatus: 206,
-  size: 208,
+  luaTop: 200,
+  luaVmstate: 208,
+  luaFrames: 212,
+  luaStatus: 214,
+  luaSlotFrames: 215,
+  size: 216,
 } as const;
 
 /** One frame of the BPF LuaJIT walk (struct lj_frame in bpf/include/luajit.h). */
 export interface LuaRawFrame {
   kind: number;
   ptr: bigint;
+  /** Lua frames: the frame's base (address of its first slot). */
+  base: bigint;
   pc: number;
+  /** Lua frames: index into LuaWalk.slots + 1, or 0 when its slots were not copied. */
+  slots: number;
 }
 
 /** What the BPF LuaJIT walker saw at the sample. */
@@ -60,10 +67,16 @@ export interface LuaWalk {
   vmstate: number;
   /** Leaf first. */
   frames: LuaRawFrame[];
+  /** L->top: where the innermost frame's slots end. */
+  top: bigint;
+  /** Slot values copied at the sample: from each frame's function slot (base - 2) on. */
+  slots: bigint[][];
 }
 
-const LUA_FRAME_BYTES = 16;
+const LUA_FRAME_BYTES = 24;
 const LUA_MAX_FRAMES = CPU_LUA_FRAME_BYTES / LUA_FRAME_BYTES;
+const LUA_SLOTS = 34;
+const LUA_SLOT_FRAMES = CPU_LUA_SLOT_BYTES / (LUA_SLOTS * 8);
 
 /** One CPU sample as captured, before any unwinding or symbolization. */
 export interface RawSample {
@@ -97,12 +110,14 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
   const userFrames = view.getUint16(L.userFrames, true);
   const stackBytes = view.getUint32(L.stackBytes, true);
   const luaFrames = view.getUint16(L.luaFrames, true);
+  const luaSlotFrames = view.getUint8(L.luaSlotFrames);
   if (kernelFrames > CPU_MAX_FRAMES || userFrames > CPU_MAX_FRAMES || stackBytes > CPU_MAX_STACK_BYTES) return undefined;
-  if (luaFrames > LUA_MAX_FRAMES) return undefined;
+  if (luaFrames > LUA_MAX_FRAMES || luaSlotFrames > LUA_SLOT_FRAMES) return undefined;
   const kernelAt = L.size;
   const userAt = kernelAt + kernelFrames * 8;
   const luaAt = userAt + userFrames * 8;
-  const stackAt = luaAt + luaFrames * LUA_FRAME_BYTES;
+  const slotsAt = luaAt + luaFrames * LUA_FRAME_BYTES;
+  const stackAt = slotsAt + luaSlotFrames * LUA_SLOTS * 8;
   if (stackAt + stackBytes !== data.length) return undefined;
 
   const regs = {} as Registers;
@@ -130,6 +145,8 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
       cframe: view.getBigUint64(L.luaCframe, true),
       vmstate: view.getInt32(L.luaVmstate, true),
       frames: readLuaFrames(view, luaAt, luaFrames),
+      top: view.getBigUint64(L.luaTop, true),
+      slots: readSlots(view, slotsAt, luaSlotFrames),
     },
   };
 }
@@ -138,7 +155,23 @@ function readLuaFrames(view: DataView, at: number, count: number): LuaRawFrame[]
   const out: LuaRawFrame[] = [];
   for (let i = 0; i < count; i++) {
     const o = at + i * LUA_FRAME_BYTES;
-    out.push({ ptr: view.getBigUint64(o, true), pc: view.getUint32(o + 8, true), kind: view.getUint8(o + 12) });
+    out.push({
+      ptr: view.getBigUint64(o, true),
+      base: view.getBigUint64(o + 8, true),
+      pc: view.getUint32(o + 16, true),
+      kind: view.getUint8(o + 20),
+      slots: view.getUint8(o + 21),
+    });
+  }
+  return out;
+}
+
+function readSlots(view: DataView, at: number, frames: number): bigint[][] {
+  const out: bigint[][] = [];
+  for (let f = 0; f < frames; f++) {
+    const slots: bigint[] = [];
+    for (let i = 0; i < LUA_SLOTS; i++) slots.push(view.getBigUint64(at + (f * LUA_SLOTS + i) * 8, true));
+    out.push(slots);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { cValues } from '../../../test/support/c-layout.js';
-import { LAYOUT_FIELDS, LJ_FRAME_SIZE, LJ_MAX_FRAMES, LJ_PROC_SIZE, LjFrameKind, LjStatus, OPENRESTY_2_1_20230119_GC64, encodeProc } from './layout.js';
+import { LAYOUT_FIELDS, LJ_FRAME_SIZE, LJ_MAX_FRAMES, LJ_PROC_SIZE, LJ_PROC_SLOTS, LJ_SLOTS, LJ_SLOT_FRAMES, LjFrameKind, LjStatus, OPENRESTY_2_1_20230119_GC64, encodeProc } from './layout.js';
 
 test('layout.ts matches bpf/include/luajit.h', () => {
   const expected: [string, number][] = [
@@ -16,8 +16,15 @@ test('layout.ts matches bpf/include/luajit.h', () => {
     ['sizeof(struct lj_layout)', LAYOUT_FIELDS.length * 2],
     ...LAYOUT_FIELDS.map((f, i): [string, number] => [`offsetof(struct lj_layout, ${f})`, i * 2]),
     ['offsetof(struct lj_frame, ptr)', 0],
-    ['offsetof(struct lj_frame, pc)', 8],
-    ['offsetof(struct lj_frame, kind)', 12],
+    ['offsetof(struct lj_frame, base)', 8],
+    ['offsetof(struct lj_frame, pc)', 16],
+    ['offsetof(struct lj_frame, kind)', 20],
+    ['offsetof(struct lj_frame, slots)', 21],
+    ['offsetof(struct lj_proc, flags)', 28],
+    ['LJ_SLOTS', LJ_SLOTS],
+    ['LJ_SLOT_FRAMES', LJ_SLOT_FRAMES],
+    ['LJ_PROC_SLOTS', LJ_PROC_SLOTS],
+    ['sizeof(struct lj_slots)', LJ_SLOTS * LJ_SLOT_FRAMES * 8],
     ['LJ_FRAME_LUA', LjFrameKind.lua],
     ['LJ_FRAME_C', LjFrameKind.c],
     ['LJ_FRAME_FAST', LjFrameKind.fast],

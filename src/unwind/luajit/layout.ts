@@ -29,6 +29,7 @@ export interface LuaJitLayout {
   tr_startpc: number;
   L_size: number;
   dispatch: number;
+  L_top: number;
 }
 
 export const LAYOUT_FIELDS: readonly (keyof LuaJitLayout)[] = [
@@ -36,7 +37,7 @@ export const LAYOUT_FIELDS: readonly (keyof LuaJitLayout)[] = [
   'G_vmstate', 'G_mainthref', 'G_cur_L', 'G_jit_base',
   'fn_ffid', 'fn_pc', 'fn_cfunc', 'proto_size',
   'cf_pc', 'cf_L', 'G_trace', 'G_sizetrace', 'tr_startpt', 'tr_startpc',
-  'L_size', 'dispatch',
+  'L_size', 'dispatch', 'L_top',
 ];
 
 /** Offsets of GCproto fields used when symbolizing (userspace only). */
@@ -92,6 +93,7 @@ export const OPENRESTY_2_1_20230119_GC64: LuaJitBuild = {
     tr_startpc: 0x48,
     L_size: 0x70,
     dispatch: 0xfa8,
+    L_top: 0x28,
   },
   proto: {
     sizebc: 0x0c,
@@ -118,8 +120,12 @@ export const BUILDS_BY_ID: ReadonlyMap<string, LuaJitBuild> = new Map([
 
 /** sizeof(struct lj_proc) in bpf/include/luajit.h. */
 export const LJ_PROC_SIZE = 80;
-export const LJ_FRAME_SIZE = 16;
+export const LJ_FRAME_SIZE = 24;
 export const LJ_MAX_FRAMES = 64;
+/** Slots copied per frame with LJ_PROC_SLOTS, from the function slot (base - 2) on. */
+export const LJ_SLOTS = 34;
+export const LJ_SLOT_FRAMES = 8;
+export const LJ_PROC_SLOTS = 1;
 
 export const LjFrameKind = { lua: 1, c: 2, fast: 3, entry: 4, bad: 5 } as const;
 export const LjStatus = { none: 0, ok: 1, idle: 2, noG: 3, readFail: 4, truncated: 5 } as const;
@@ -130,6 +136,7 @@ export function encodeProc(p: {
   interpEnd: bigint;
   G: bigint;
   vmTid: number;
+  flags?: number;
   layout: LuaJitLayout;
 }): Buffer {
   const b = Buffer.alloc(LJ_PROC_SIZE);
@@ -137,6 +144,7 @@ export function encodeProc(p: {
   b.writeBigUInt64LE(p.interpEnd, 8);
   b.writeBigUInt64LE(p.G, 16);
   b.writeUInt32LE(p.vmTid, 24);
+  b.writeUInt32LE(p.flags ?? 0, 28);
   LAYOUT_FIELDS.forEach((f, i) => b.writeUInt16LE(p.layout[f], 32 + 2 * i));
   return b;
 }

@@ -24,7 +24,7 @@ import { splice } from './splice.js';
 /** The interpreter's C frame: CFA = cframe + 80, return address just below the CFA, rbp below it. */
 const CFRAME_SIZE = 80n;
 
-interface LuaProcess {
+export interface LuaProcess {
   pid: number;
   /** global_State, 0 when not found (the walker then learns it from the interpreter's registers). */
   G: bigint;
@@ -52,6 +52,36 @@ function findVm(pid: number, modules: ProcessModules): { binary: LuaJitBinary; b
     return { binary, bias: mod.bias };
   }
   return undefined;
+}
+
+/**
+ * Finds the LuaJIT VM of a process and what the walker needs to know of it; undefined when the
+ * process runs no LuaJIT. Throws NotSupportedError for a LuaJIT build fluoro cannot read safely.
+ */
+export function prepareLuaProcess(pid: number, modules: ProcessModules, warnings: string[] = []): LuaProcess | undefined {
+  const found = findVm(pid, modules);
+  if (!found) return undefined;
+  const mem = processMemory(pid);
+  const vms = findVms(pid, modules.mappings, found.binary.build.layout, mem);
+  if (vms.length > 1) warnings.push(`process ${pid} runs ${vms.length} LuaJIT VMs; only the first one's Lua frames are shown`);
+  return {
+    pid,
+    G: vms[0] ?? 0n,
+    binary: found.binary,
+    interpStart: BigInt(found.binary.interpStart) + found.bias,
+    interpEnd: BigInt(found.binary.interpEnd) + found.bias,
+    modules,
+    namer: new LuaFrameNamer(mem, found.binary.build),
+  };
+}
+
+/** Tells the BPF walker about a process (flags: LJ_PROC_*). */
+export function publishLuaProcess(obj: BpfObject, p: LuaProcess, flags = 0): void {
+  obj.map('lj_procs').update(
+    u32Key(p.pid),
+    encodeProc({ interpStart: p.interpStart, interpEnd: p.interpEnd, G: p.G, vmTid: 0, flags, layout: p.binary.build.layout }),
+    BPF_ANY,
+  );
 }
 
 class LuaRewriter implements StackRewriter {
@@ -140,35 +170,19 @@ export function luajitRuntime(): CpuRuntime {
   let obj: BpfObject | undefined;
 
   const publish = (p: LuaProcess) => {
-    obj?.map('lj_procs').update(
-      u32Key(p.pid),
-      encodeProc({ interpStart: p.interpStart, interpEnd: p.interpEnd, G: p.G, vmTid: 0, layout: p.binary.build.layout }),
-      BPF_ANY,
-    );
+    if (obj) publishLuaProcess(obj, p);
   };
 
   return {
     attach(pid, modules) {
-      let found: ReturnType<typeof findVm>;
+      let p: LuaProcess | undefined;
       try {
-        found = findVm(pid, modules);
+        p = prepareLuaProcess(pid, modules, warnings);
       } catch (err) {
         warnings.push(`process ${pid}: ${(err as Error).message}`);
         return undefined;
       }
-      if (!found) return undefined;
-      const mem = processMemory(pid);
-      const vms = findVms(pid, modules.mappings, found.binary.build.layout, mem);
-      if (vms.length > 1) warnings.push(`process ${pid} runs ${vms.length} LuaJIT VMs; only the first one's Lua frames are shown`);
-      const p: LuaProcess = {
-        pid,
-        G: vms[0] ?? 0n,
-        binary: found.binary,
-        interpStart: BigInt(found.binary.interpStart) + found.bias,
-        interpEnd: BigInt(found.binary.interpEnd) + found.bias,
-        modules,
-        namer: new LuaFrameNamer(mem, found.binary.build),
-      };
+      if (!p) return undefined;
       procs.set(pid, p);
       publish(p);
       return new LuaRewriter(p);
