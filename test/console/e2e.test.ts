@@ -90,6 +90,7 @@ bpfTest('console: CPU analysis of an nginx Lua worker from the browser, history 
   await page.waitForURL(/#\/runs\/\d+$/);
   const first = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
   await page.waitForSelector('#run-progress', { timeout: 10_000 });
+  await page.waitForSelector('#run-progress :text("samples")', { timeout: 10_000 }); // sampling has begun
   await shot(page, 'run-progress');
   await ready(page, 'run', 40_000);
   assert.match(await page.locator('#run-meta').innerText(), /done/);
