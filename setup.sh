@@ -15,6 +15,7 @@ packages=(
   linux-perf                               # perf, the reference tool in tests and benchmarks
   nginx-extras luajit2 libluajit2-5.1-dev  # OpenResty's LuaJIT2 in nginx and as a CLI
   python3 wrk util-linux procps            # targets, load, unshare, ps
+  bpftrace libbpf-tools time               # the peers fluoro is benchmarked against (bench/), GNU time
   chromium                                 # browser tests of the flame graph and the console
 )
 
