@@ -99,3 +99,21 @@ test('load bias from a mapping: PIE text and a foreign offset', () => {
   assert.equal(loadBias(elf, { start: BIAS, offset: 0n }), BIAS);
   assert.equal(loadBias(elf, { start, offset: 1n << 40n }), undefined);
 });
+
+test('in an epilogue, an rbp save slot below rsp has been popped: rbp is the register (python3)', () => {
+  // As python3.11 at `pop %r13` after `pop %rbp`: CFA = rsp + 16, the rule still says rbp at CFA - 24.
+  const t = new UnwindTable([
+    { ...row(0x400, CfaKind.reg, 7, 8, RaKind.undefined) },
+    { ...row(0x600, CfaKind.reg, 7, 16), rbpKind: RbpKind.atCfa, rbpOffset: -24 },
+    row(0x700, CfaKind.reg, 6, 16), // the caller keeps its frame in rbp
+  ]);
+  const ra1 = BIAS + 0x701n;
+  const ra2 = BIAS + 0x401n;
+  const rbp = RSP + 32n;
+  const r = unwind({ rip: BIAS + 0x600n, rsp: RSP, rbp }, stack(0n, ra1, 0n, 0n, 0n, ra2), single(t));
+  assert.deepEqual([r.pcs, r.end], [[BIAS + 0x600n, ra1, ra2], 'root']);
+  // A slot at or above rsp is still read: there the value on the stack is the caller's.
+  const saved = new UnwindTable([t.find(0x400)!, { ...row(0x600, CfaKind.reg, 7, 24), rbpKind: RbpKind.atCfa, rbpOffset: -24 }, t.find(0x700)!]);
+  const s = unwind({ rip: BIAS + 0x600n, rsp: RSP, rbp: 1n }, stack(rbp, 0n, ra1, 0n, 0n, ra2), single(saved));
+  assert.deepEqual([s.pcs, s.end], [[BIAS + 0x600n, ra1, ra2], 'root']);
+});

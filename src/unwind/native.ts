@@ -152,8 +152,14 @@ export function unwind(regs: Registers, stack: StackWindow, modules: ModuleLooku
       if (row.raKind === RaKind.undefined) return { pcs, exact, end: 'root' };
       if (row.raKind !== RaKind.atCfa) return { pcs, exact, end: 'unsupported-rule' };
       const ra = read(cfa + BigInt(row.raOffset));
-      if (row.rbpKind === RbpKind.atCfa) rbp = read(cfa + BigInt(row.rbpOffset));
-      else if (row.rbpKind === RbpKind.unknown) rbp = undefined;
+      if (row.rbpKind === RbpKind.atCfa) {
+        // Compilers describe an epilogue's pops by moving the CFA only: the rule still names the
+        // save slot after `pop %rbp` has run (python3.11, GCC 12). A slot below rsp is such a
+        // slot: callee-saved registers are saved by push or into the frame, at or above rsp, so
+        // rbp already holds the caller's value. Reading it would also leave the copied window.
+        const slot = cfa + BigInt(row.rbpOffset);
+        if (slot >= rsp) rbp = read(slot);
+      } else if (row.rbpKind === RbpKind.unknown) rbp = undefined;
       rsp = cfa;
       rip = ra;
       gprs = undefined;
