@@ -115,6 +115,14 @@ export class ProcessModules implements ModuleLookup {
     }
   }
 
+  /**
+   * Loads every executable file mapping now (unwind table, symbols), so that the first samples
+   * cost a lookup rather than the parsing of libc and its debug file while samples queue up.
+   */
+  preload(): void {
+    for (const m of this.maps) if (m.perms[2] === 'x') this.module(m.start);
+  }
+
   lookup(pc: bigint): UnwindModule | undefined {
     return this.module(pc);
   }
