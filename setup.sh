@@ -16,6 +16,7 @@ packages=(
   nginx-extras luajit2 libluajit2-5.1-dev  # OpenResty's LuaJIT2 in nginx and as a CLI
   python3 wrk util-linux procps            # targets, load, unshare, ps
   bpftrace libbpf-tools time               # the peers fluoro is benchmarked against (bench/), GNU time
+  redis-server redis-tools                 # a second real server (and its benchmark) as a target
   chromium                                 # browser tests of the flame graph and the console
 )
 
