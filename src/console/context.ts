@@ -16,6 +16,7 @@ export interface ConsoleContext {
 /** The last few profiles read, so switching views of one run does not parse it again. */
 export class ProfileCache {
   private readonly entries = new Map<number, Profile>();
+  private readonly derived = new Map<string, unknown>();
 
   constructor(
     private readonly store: RunStore,
@@ -41,7 +42,23 @@ export class ProfileCache {
     return { run, profile: p };
   }
 
+  /** A value computed from a run's profile (a view, its flame data), kept for the next request. */
+  memo<T>(id: number, key: string, compute: () => T): T {
+    const k = `${id}|${key}`;
+    if (this.derived.has(k)) {
+      const v = this.derived.get(k);
+      this.derived.delete(k); // most recently used goes last
+      this.derived.set(k, v);
+      return v as T;
+    }
+    const v = compute();
+    this.derived.set(k, v);
+    while (this.derived.size > this.max * 6) this.derived.delete(this.derived.keys().next().value!);
+    return v;
+  }
+
   forget(id: number): void {
     this.entries.delete(id);
+    for (const k of [...this.derived.keys()]) if (k.startsWith(`${id}|`)) this.derived.delete(k);
   }
 }

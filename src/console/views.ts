@@ -3,9 +3,8 @@
 
 import { UsageError } from '../errors.js';
 import { FORMATS, formatByName, type FormatName } from '../formats/index.js';
-import { ProfileBuilder } from '../model/builder.js';
-import { stackFrames } from '../model/frames.js';
-import type { FrameKind, Profile } from '../model/profile.js';
+import { stackFrames, type Frame } from '../model/frames.js';
+import type { FrameKind, Func, Location, Profile, Sample } from '../model/profile.js';
 import { functionCosts, type FunctionCost } from '../model/summary.js';
 import { keepKinds } from '../model/transform.js';
 
@@ -40,22 +39,33 @@ export function withLang(p: Profile, lang: Lang): Profile {
   return lang === 'mixed' ? p : keepKinds(p, KINDS[lang].kinds, KINDS[lang].empty);
 }
 
-/** Callers view: every stack turned upside down, so the roots are the functions where time is spent. */
+/**
+ * Callers view: every stack turned upside down, so the roots are the functions where time is spent.
+ * Each frame becomes a location of its own (inlined frames included, in the right order); the
+ * result is for drawing and tables, not for export.
+ */
 export function inverted(p: Profile): Profile {
-  const b = new ProfileBuilder(p.sampleTypes, {
-    timeNanos: p.timeNanos,
-    durationNanos: p.durationNanos,
-    ...(p.periodType ? { periodType: p.periodType } : {}),
-    period: p.period,
-    comments: p.comments,
-    defaultSampleType: p.defaultSampleType,
+  const locs = new Map<string, Location>();
+  const funcs: Func[] = [];
+  const locOf = (f: Frame): Location => {
+    const key = `${f.kind}\u0000${f.name}`;
+    let l = locs.get(key);
+    if (l === undefined) {
+      const func: Func = { id: funcs.length + 1, name: f.name, systemName: f.name, file: '', startLine: 0 };
+      funcs.push(func);
+      l = { id: locs.size + 1, kind: f.kind, address: 0n, mapping: undefined, lines: [{ func, line: 0 }] };
+      locs.set(key, l);
+    }
+    return l;
+  };
+  // Leaf-first in the model: the original root-first frames are the inverted stack, leaf first.
+  const stacks = new Map<readonly Location[], readonly Location[]>();
+  const samples: Sample[] = p.samples.map((s) => {
+    let stack = stacks.get(s.stack);
+    if (stack === undefined) stacks.set(s.stack, (stack = stackFrames(s).map(locOf)));
+    return { stack, values: s.values, labels: s.labels };
   });
-  for (const s of p.samples) {
-    // Leaf-first in the model: the original root-first frames become the inverted stack, leaf first.
-    const stack = stackFrames(s).map((f) => b.frame(f.kind, f.name));
-    b.add(stack, s.values, s.labels);
-  }
-  return b.build();
+  return { ...p, samples, locations: [...locs.values()], functions: funcs, mappings: [] };
 }
 
 export function view(p: Profile, lang: Lang, invert: boolean): Profile {

@@ -211,3 +211,27 @@ bpfTest('a run whose process exits before any sample is stored as failed, with t
   assert.equal(flame.status, 404);
   assert.match(flame.json.error, /has no profile \(it failed: no samples/);
 });
+
+test('a large profile (50,000 distinct stacks) is stored, and its views are served quickly', async (t) => {
+  const { server } = consoleFor(t);
+  const lines: string[] = [];
+  for (let i = 0; i < 50_000; i++) lines.push(`main;handler_${i % 211};step_${i % 1709};leaf_${i} ${1 + (i % 7)}`);
+  const doc = toDocument(readFolded(lines.join('\n')));
+  const up = await inject(server, 'POST', '/api/uploads', { profile: doc });
+  assert.equal(up.status, 201);
+  const t0 = performance.now();
+  const flame = await inject(server, 'GET', `/api/runs/${up.json.id}/flame`);
+  const first = performance.now() - t0;
+  assert.equal(flame.status, 200);
+  assert.ok(flame.json.n.length > 50_000);
+  const t1 = performance.now();
+  assert.equal((await inject(server, 'GET', `/api/runs/${up.json.id}/flame?invert=true`)).status, 200);
+  assert.equal((await inject(server, 'GET', `/api/runs/${up.json.id}/functions`)).status, 200);
+  const views = performance.now() - t1;
+  const t2 = performance.now();
+  assert.equal((await inject(server, 'GET', `/api/runs/${up.json.id}/flame`)).status, 200);
+  const again = performance.now() - t2;
+  t.diagnostic(`first flame view ${first.toFixed(0)} ms (read + parse + layout), inverted view and table ${views.toFixed(0)} ms, the same view again ${again.toFixed(0)} ms`);
+  assert.ok(first < 15_000 && views < 15_000, 'served in seconds, not minutes');
+  assert.ok(again < 300, 'a view asked for again is served from memory');
+});

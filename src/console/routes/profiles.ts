@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import { flameData } from '../../formats/flamedata.js';
 import { fromDocument, toDocument } from '../../model/serialize.js';
 import type { ConsoleContext } from '../context.js';
-import { download, parseBool, parseFormat, parseLang, topFunctions, view } from '../views.js';
+import { download, parseBool, parseFormat, parseLang, topFunctions, view, type Lang } from '../views.js';
 import { bodyObject, optionalInt, optionalText, parseId } from './params.js';
 
 type Query = Record<string, unknown>;
@@ -21,16 +21,27 @@ export function profileRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     return toDocument(profile);
   });
 
-  app.get('/api/runs/:id/flame', async (req) => {
+  /** A view of a run's profile, computed once and kept while the run is being looked at. */
+  const shown = (id: number, lang: Lang, invert: boolean) => {
+    const { profile } = ctx.profiles.get(id);
+    return ctx.profiles.memo(id, `view|${lang}|${invert}`, () => view(profile, lang, invert));
+  };
+
+  app.get('/api/runs/:id/flame', async (req, reply) => {
     const q = (req.query ?? {}) as Query;
-    const { profile } = ctx.profiles.get(idOf(req));
-    return flameData(view(profile, parseLang(q.lang), parseBool(q.invert, 'invert')));
+    const id = idOf(req);
+    const lang = parseLang(q.lang);
+    const invert = parseBool(q.invert, 'invert');
+    const json = ctx.profiles.memo(id, `flame|${lang}|${invert}`, () => JSON.stringify(flameData(shown(id, lang, invert))));
+    return reply.header('content-type', 'application/json; charset=utf-8').send(json);
   });
 
   app.get('/api/runs/:id/functions', async (req) => {
     const q = (req.query ?? {}) as Query;
-    const { profile } = ctx.profiles.get(idOf(req));
-    return topFunctions(view(profile, parseLang(q.lang), false), optionalInt(q.limit, 'limit', 1, 10_000) ?? 100);
+    const id = idOf(req);
+    const lang = parseLang(q.lang);
+    const limit = optionalInt(q.limit, 'limit', 1, 10_000) ?? 100;
+    return ctx.profiles.memo(id, `functions|${lang}|${limit}`, () => topFunctions(shown(id, lang, false), limit));
   });
 
   app.get('/api/runs/:id/download', async (req, reply) => {
@@ -38,9 +49,9 @@ export function profileRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const id = idOf(req);
     const format = parseFormat(q.format);
     const lang = parseLang(q.lang);
-    const { run, profile } = ctx.profiles.get(id);
+    const { run } = ctx.profiles.get(id);
     const title = `CPU: PID ${run.pid ?? '?'} on ${run.host}${lang === 'mixed' ? '' : ` (${lang === 'c' ? 'C' : 'Lua'} frames)`}`;
-    const file = await download(view(profile, lang, false), format, title);
+    const file = await download(shown(id, lang, false), format, title);
     return reply
       .header('content-type', file.type)
       .header('content-disposition', `attachment; filename="fluoro-run-${id}-${lang}${file.ext}"`)
