@@ -1,5 +1,6 @@
 // The registry of commands, in the order `fluoro --help` lists them.
 import type { Command } from 'commander';
+import { registerAnalyze } from './analyze.js';
 import { registerConsole } from './console.js';
 import { registerCpu } from './cpu.js';
 import { registerLuaBt } from './lua-bt.js';
@@ -7,4 +8,4 @@ import { registerPs } from './ps.js';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [registerPs, registerCpu, registerLuaBt, registerConsole];
+export const commands: Register[] = [registerPs, registerCpu, registerLuaBt, registerAnalyze, registerConsole];

@@ -5,9 +5,9 @@ import type { Command } from 'commander';
 import { profileCpu, type CpuProfileResult } from '../collectors/cpu/profiler.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { FORMATS, formatByName, formatForPath, type Format } from '../formats/index.js';
-import type { FrameKind, Profile } from '../model/profile.js';
+import type { Profile } from '../model/profile.js';
 import { functionCosts } from '../model/summary.js';
-import { keepKinds } from '../model/transform.js';
+import { isView, view } from '../model/views.js';
 import { kernelSymbols, type KernelSymbols } from '../symbolize/kernel.js';
 import { luajitRuntime } from '../unwind/luajit/runtime.js';
 import { parseDuration, parseIntFlag, parsePid } from './options.js';
@@ -30,18 +30,13 @@ interface CpuFlags {
   token?: string;
 }
 
-const LANGS: Record<string, { kinds: ReadonlySet<FrameKind>; empty: string } | undefined> = {
-  mixed: undefined,
-  c: { kinds: new Set<FrameKind>(['native', 'kernel', 'jit', 'unknown']), empty: '[no native frames]' },
-  lua: { kinds: new Set<FrameKind>(['lua', 'lua-builtin']), empty: '[no Lua frames]' },
-};
-
 function pickFormat(flags: CpuFlags, output: string): Format {
   if (flags.format) return formatByName(flags.format);
   return formatForPath(output) ?? formatByName('html');
 }
 
-function kernelSymbolsOrWarn(): KernelSymbols | undefined {
+/** Kernel symbols, or a warning and addresses when the kernel hides them. */
+export function kernelSymbolsOrWarn(): KernelSymbols | undefined {
   try {
     return kernelSymbols();
   } catch (err) {
@@ -112,8 +107,8 @@ Ctrl-C stops early and still writes what was collected.`,
       const durationMs = parseDuration(flags.duration);
       const hz = parseIntFlag(flags.hz, '--hz', 1, 10000);
       const stackBytes = parseIntFlag(flags.stackBytes, '--stack-bytes', 0, 32768);
-      const lang = flags.lang in LANGS ? LANGS[flags.lang] : undefined;
-      if (!(flags.lang in LANGS)) throw new UsageError(`--lang must be mixed, c or lua, not ${JSON.stringify(flags.lang)}`);
+      if (!isView(flags.lang)) throw new UsageError(`--lang must be mixed, c or lua, not ${JSON.stringify(flags.lang)}`);
+      const lang = flags.lang;
       const pid = flags.pid !== undefined ? parsePid(flags.pid) : undefined;
       const output = flags.output ?? defaultOutput(pid !== undefined ? String(pid) : 'all');
       const format = pickFormat(flags, output);
@@ -145,7 +140,7 @@ Ctrl-C stops early and still writes what was collected.`,
         progress.done();
         process.off('SIGINT', onSigint);
       }
-      const shown = lang ? keepKinds(result.profile, lang.kinds, lang.empty) : result.profile;
+      const shown = view(result.profile, lang);
       const title = `CPU: ${pid !== undefined ? `PID ${pid}` : 'all processes'}`;
       const data = await format.write(shown, { title });
       await writeFile(output, data);

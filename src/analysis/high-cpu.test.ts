@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import type { LuaBacktrace } from '../collectors/lua-bt.js';
+import { readFolded } from '../formats/folded.js';
+import { analyzeHighCpu, hottestLua, suspiciousLocals, whereTimeGoes } from './high-cpu.js';
+
+const spinning = readFolded(
+  [
+    'main;ngx_http_lua_run_thread;route @handler.lua:9_[lua];pick @balancer.lua:37_[lua];weights_gcd @balancer.lua:20_[lua];gcd @balancer.lua:10_[lua] 94',
+    'main;ngx_http_lua_run_thread;route @handler.lua:9_[lua];pick @balancer.lua:37_[lua];weights_gcd @balancer.lua:20_[lua];gcd @balancer.lua:10_[lua];lj_vm_modi 4',
+    'main;epoll_wait;entry_SYSCALL_64_[k] 2',
+  ].join('\n'),
+);
+
+const snapshot: LuaBacktrace = {
+  count: 10,
+  frames: [
+    { kind: 'lua', name: 'gcd', file: 'balancer.lua', line: 10, inTrace: true, locals: [{ name: 'a', type: 'number', text: 'nan' }] },
+    {
+      kind: 'lua', name: 'weights_gcd', file: 'balancer.lua', line: 20, inTrace: false,
+      locals: [
+        { name: 'g', type: 'number', text: '5' },
+        { name: 'weight', type: 'string', text: '"0"', length: 1 },
+        { name: 'host', type: 'string', text: '"10.0.0.2"', length: 8 },
+      ],
+    },
+  ],
+};
+
+test('where the time goes, by the leaf of each sample', () => {
+  const w = whereTimeGoes(spinning);
+  assert.deepEqual(w, { total: 100, lua: 94, luaVm: 4, kernel: 2, native: 0 });
+});
+
+test('the hottest Lua frame and its callers', () => {
+  const h = hottestLua(spinning)!;
+  assert.deepEqual({ fn: h.function, file: h.file, line: h.line, share: h.share }, { fn: 'gcd', file: 'balancer.lua', line: 10, share: 98 });
+  assert.deepEqual(h.callers.map((c) => c.function), ['weights_gcd', 'pick', 'route']);
+});
+
+test('numbers kept in strings are pointed out, other strings are not', () => {
+  const s = suspiciousLocals(snapshot.frames);
+  assert.equal(s.length, 1);
+  assert.equal(s[0]!.variable, 'weight');
+  assert.match(s[0]!.why, /the string "0", not the number 0/);
+});
+
+test('the report says it in words', () => {
+  const r = analyzeHighCpu(spinning, [snapshot], 10);
+  assert.equal(r.verdict, 'The time goes to Lua code: 98% of the CPU samples are in Lua (94% in Lua functions, 4.0% in C called from Lua).');
+  assert.deepEqual(r.findings.slice(1, 3), [
+    'The hottest Lua code is gcd() at balancer.lua:10, in 98% of all samples, called from weights_gcd() at balancer.lua:20, called from pick() at balancer.lua:37, called from route() at handler.lua:9.',
+    'It looks like a loop that never exits: all 10 snapshots show the same Lua frames, stopped at gcd() at balancer.lua:10.',
+  ]);
+  assert.match(r.findings[3]!, /^Look at weights_gcd\(\) at balancer\.lua:20: weight holds the string "0"/);
+  assert.match(r.findings[4]!, /JIT trace/);
+});
+
+test('a busy process whose snapshots differ is not called a loop', () => {
+  const r = analyzeHighCpu(spinning, [{ ...snapshot, count: 4 }], 10);
+  assert.ok(r.findings.some((f) => f === '4 of 10 snapshots show the same Lua frames; the code is busy but moving.'));
+});
