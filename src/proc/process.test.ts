@@ -3,7 +3,7 @@ import test from 'node:test';
 import { NoSuchProcessError } from '../errors.js';
 import { sampleCpu } from './cpu.js';
 import { listProcesses, parseCmdline, parseStat, processExists, processInfo } from './process.js';
-import { startTarget } from './testing.js';
+import { startTarget, witnessCpu } from './testing.js';
 
 test('parseStat finds fields after the last parenthesis, whatever the name holds', () => {
   const fields = ['S', '77', '1', '1', '0', '-1', '4194560', '0', '0', '0', '0', '12', '34', '0', '0', '20', '0', '3', '0', '98765'];
@@ -68,11 +68,20 @@ test('listProcesses includes us and PID 1', () => {
   assert.ok(all.some((p) => p.pid === 1));
 });
 
-test('sampleCpu tells a busy loop from a sleeper', async (t) => {
+test('sampleCpu tells a busy loop from a sleeper and agrees with the scheduler', async (t) => {
   const busy = await startTarget(t, '/usr/bin/python3', ['-c', 'print("go", flush=True)\nwhile True: pass']);
   const idle = await startTarget(t, '/usr/bin/python3', ['-c', 'import time\nprint("go", flush=True)\ntime.sleep(60)']);
-  const cpu = await sampleCpu(400);
-  assert.ok(cpu.get(busy.pid)! > 50, `busy loop at ${cpu.get(busy.pid)}%`);
-  assert.ok(cpu.get(busy.pid)! < 150, `one thread cannot use more than a core: ${cpu.get(busy.pid)}%`);
-  assert.ok(cpu.get(idle.pid)! < 10, `sleeper at ${cpu.get(idle.pid)}%`);
+  // On a loaded machine the loop may get less than a core; the scheduler's own accounting
+  // (schedstat, a separate witness from utime/stime) says what it really got.
+  let agreed = false;
+  for (let i = 0; i < 3 && !agreed; i++) {
+    const { percent, result: cpu } = await witnessCpu(busy.pid, () => sampleCpu(500));
+    const got = cpu.get(busy.pid)!;
+    t.diagnostic(`busy loop ${got.toFixed(1)}%, scheduler ${percent.toFixed(1)}%`);
+    assert.ok(got > 2 && got < 150, `one busy thread at ${got}%`);
+    if (percent > 70) assert.ok(got > 50, `${got}% while the scheduler saw ${percent}%`);
+    assert.ok(cpu.get(idle.pid)! < 10, `sleeper at ${cpu.get(idle.pid)}%`);
+    agreed = Math.abs(got - percent) < 20;
+  }
+  assert.ok(agreed, 'sampleCpu agrees with the scheduler within 20 points');
 });

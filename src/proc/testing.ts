@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export interface Target {
@@ -19,7 +20,8 @@ export interface Cleanup {
 }
 
 export async function startTarget(t: Cleanup, cmd: string, args: string[], timeoutMs = 10_000): Promise<Target> {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdin is a pipe we never write to, so a target can block on reading it (luajit has no sleep).
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const kill = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
@@ -41,4 +43,24 @@ export async function startTarget(t: Cleanup, cmd: string, args: string[], timeo
     child.once('error', reject);
   });
   return { child, pid: child.pid!, ready, kill };
+}
+
+/**
+ * CPU time a process has run, in nanoseconds, from /proc/PID/schedstat: the scheduler's own
+ * accounting, independent of the tick-based utime/stime that fluoro reads. Tests use it to check
+ * fluoro's CPU % against a second witness, which stays meaningful on a loaded machine where no
+ * fixed threshold would.
+ */
+export function cpuTimeNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
+/** CPU % of a process over the time `work` takes, from schedstat; and what `work` returned. */
+export async function witnessCpu<T>(pid: number, work: () => Promise<T>): Promise<{ percent: number; result: T }> {
+  const t0 = process.hrtime.bigint();
+  const a = cpuTimeNs(pid);
+  const result = await work();
+  const b = cpuTimeNs(pid);
+  const t1 = process.hrtime.bigint();
+  return { percent: ((b - a) / Number(t1 - t0)) * 100, result };
 }

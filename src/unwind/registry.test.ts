@@ -94,7 +94,7 @@ test('Go is recognised by its sections, not its name', (t) => {
 });
 
 test('real processes: luajit, python, node (us) and nginx with the lua module', async (t) => {
-  const lj = await startTarget(t, '/usr/bin/luajit', ['-e', 'io.write("go\\n") io.flush() while true do end']);
+  const lj = await startTarget(t, '/usr/bin/luajit', ['-e', 'io.write("go\\n") io.flush() io.read()']);
   const py = await startTarget(t, '/usr/bin/python3', ['-c', 'import time\nprint("go", flush=True)\ntime.sleep(60)']);
   // Debian's luajit links LuaJIT statically: the executable's name is the witness.
   assert.deepEqual(detectProcessRuntimes(lj.pid), [{ name: 'luajit', file: '/usr/bin/luajit' }]);
