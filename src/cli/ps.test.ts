@@ -102,10 +102,13 @@ test('hostile process names are neutralised and bounded in the table', () => {
     hostileRow({ pid: 8, user: `evil${esc}user-with-a-very-long-name`, cmdline: ['B'.repeat(10_240)] }),
   ];
   const out = renderPsTable(rows, 120);
+  const wide = renderPsTable(rows);
   assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no control characters reach the terminal');
   const lines = out.trimEnd().split('\n');
   assert.equal(lines.length, 4, 'one line per process: embedded newlines cannot forge rows');
-  for (const l of lines) assert.ok(l.length < 260, `line of ${l.length} characters`);
+  for (const l of lines) assert.ok(l.length <= 120, `line of ${l.length} characters fits a 120-column terminal`);
+  for (const l of wide.split('\n')) assert.ok(l.length < 300, `line of ${l.length} characters in a pipe`);
+  assert.doesNotMatch(wide, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
   assert.ok(out.includes('[k\\x1b]0;owned\\x07'), 'the escape is shown, visibly');
   assert.ok(lines[2]!.endsWith('…'), 'a 10 KB command is cut short');
   assert.ok(lines[3]!.includes(' evil\\x1b]0;… '), 'the user column is bounded too');

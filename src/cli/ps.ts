@@ -90,8 +90,11 @@ function runtimesText(ms: readonly RuntimeMatch[]): string {
   return ms.length === 0 ? '-' : ms.map((m) => (m.version ? `${m.name} ${m.version}` : m.name)).join(', ');
 }
 
-/** The table as text; `commandWidth` bounds the last column (the terminal's width when known). */
-export function renderPsTable(rows: readonly PsRow[], commandWidth = 200): string {
+/**
+ * The table as text. The command column is cut to fit `lineWidth` (the terminal's width when
+ * known), but never below 20 characters; without a terminal it is bounded at 200.
+ */
+export function renderPsTable(rows: readonly PsRow[], lineWidth?: number): string {
   const header = ['PID', 'USER', '%CPU', 'THR', 'CONTAINER', 'RUNTIMES', 'COMMAND'];
   const body = rows.map((r) => [
     String(r.pid),
@@ -100,9 +103,11 @@ export function renderPsTable(rows: readonly PsRow[], commandWidth = 200): strin
     String(r.threads),
     cell(r.container ? containerLabel(r.container) : '?', 24),
     cell(runtimesText(r.runtimes), 24),
-    cell(commandText(r), commandWidth),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const widths = header.slice(0, -1).map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const used = widths.reduce((a, w) => a + w + 2, 0);
+  const commandWidth = lineWidth === undefined ? 200 : Math.max(20, lineWidth - used);
+  rows.forEach((r, i) => body[i]!.push(cell(commandText(r), commandWidth)));
   const right = new Set([0, 2, 3]);
   const line = (cells: string[]) =>
     cells
@@ -177,9 +182,6 @@ export function registerPs(program: Command): void {
         process.stdout.write(renderPsJson(rows));
         return;
       }
-      const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
-      // On a terminal the command fills what is left of the line; in a pipe it is bounded all the same.
-      const used = 70;
-      process.stdout.write(renderPsTable(rows, columns ? Math.max(20, columns - used) : 200));
+      process.stdout.write(renderPsTable(rows, process.stdout.isTTY ? process.stdout.columns : undefined));
     });
 }
