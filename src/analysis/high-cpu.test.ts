@@ -50,13 +50,17 @@ test('the report says it in words', () => {
   assert.equal(r.verdict, 'The time goes to Lua code: 98% of the CPU samples are in Lua (94% in Lua functions, 4.0% in C called from Lua).');
   assert.deepEqual(r.findings.slice(1, 3), [
     'The hottest Lua code is gcd() at balancer.lua:10, in 98% of all samples, called from weights_gcd() at balancer.lua:20, called from pick() at balancer.lua:37, called from route() at handler.lua:9.',
-    'It looks like a loop that never exits: all 10 snapshots show the same Lua frames, stopped at gcd() at balancer.lua:10.',
+    'It looks like a loop that never exits: all 10 snapshots show the same Lua functions, stopped in gcd() at balancer.lua:10.',
   ]);
   assert.match(r.findings[3]!, /^Look at weights_gcd\(\) at balancer\.lua:20: weight holds the string "0"/);
   assert.match(r.findings[4]!, /JIT trace/);
 });
 
-test('a busy process whose snapshots differ is not called a loop', () => {
-  const r = analyzeHighCpu(spinning, [{ ...snapshot, count: 4 }], 10);
-  assert.ok(r.findings.some((f) => f === '4 of 10 snapshots show the same Lua frames; the code is busy but moving.'));
+test('a loop over several lines is still one loop; different functions are not', () => {
+  const otherLine: LuaBacktrace = { count: 3, frames: [{ ...snapshot.frames[0]!, line: 11 }, snapshot.frames[1]!] };
+  const r = analyzeHighCpu(spinning, [{ ...snapshot, count: 7 }, otherLine], 10);
+  assert.deepEqual(r.loop, { snapshots: 10, same: 10 });
+  const elsewhere: LuaBacktrace = { count: 6, frames: [{ ...snapshot.frames[0]!, name: 'max_weight' }] };
+  const busy = analyzeHighCpu(spinning, [{ ...snapshot, count: 4 }, elsewhere], 10);
+  assert.ok(busy.findings.includes('4 of 10 snapshots show the same Lua functions; the code is busy but moving.'));
 });

@@ -110,7 +110,10 @@ export function analyzeHighCpu(p: Profile, snapshots: LuaBacktrace[], snapshotCo
   const findings: string[] = [];
   const hottest = hottestLua(p);
   const top = snapshots[0];
-  const loop = top && snapshotCount > 1 ? { snapshots: snapshotCount, same: top.count } : undefined;
+  // A loop spans lines: snapshots in the same functions count as the same place.
+  const functions = (b: LuaBacktrace) => b.frames.map((f) => `${f.name}@${f.file}`).join(';');
+  const same = top ? snapshots.filter((b) => functions(b) === functions(top)).reduce((n, b) => n + b.count, 0) : 0;
+  const loop = top && snapshotCount > 1 ? { snapshots: snapshotCount, same } : undefined;
 
   let verdict: string;
   const luaShare = where.lua + where.luaVm;
@@ -125,13 +128,13 @@ export function analyzeHighCpu(p: Profile, snapshots: LuaBacktrace[], snapshotCo
     findings.push(`The hottest Lua code is ${describePlace(hottest)}, in ${fmt(hottest.share)} of all samples${chain ? `, called from ${chain}` : ''}.`);
   }
   if (loop && top) {
-    const same = top.frames[0];
-    if (top.count === loop.snapshots && same) {
+    const leaf = top.frames[0];
+    if (loop.same === loop.snapshots && leaf) {
       findings.push(
-        `It looks like a loop that never exits: all ${loop.snapshots} snapshots show the same Lua frames, stopped at ${describePlace({ function: same.name, file: same.file, line: same.line })}.`,
+        `It looks like a loop that never exits: all ${loop.snapshots} snapshots show the same Lua functions, stopped in ${describePlace({ function: leaf.name, file: leaf.file, line: leaf.line })}.`,
       );
     } else {
-      findings.push(`${top.count} of ${loop.snapshots} snapshots show the same Lua frames; the code is busy but moving.`);
+      findings.push(`${loop.same} of ${loop.snapshots} snapshots show the same Lua functions; the code is busy but moving.`);
     }
   }
   const suspicions = suspiciousLocals(top?.frames ?? []);
