@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 
 export interface Machine {
   cpuModel: string;
@@ -15,13 +15,11 @@ export interface Machine {
 }
 
 function version(cmd: string, args: string[], pattern: RegExp): string {
-  try {
-    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
-    return pattern.exec(out)?.[0] ?? out.trim().split('\n')[0] ?? '?';
-  } catch (err) {
-    const e = err as { stderr?: string };
-    return pattern.exec(String(e.stderr ?? ''))?.[0] ?? 'not installed';
-  }
+  // Some print their version on stderr (nginx -v), some exit non-zero (wrk -v): read both streams.
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+  if (r.error) return 'not installed';
+  const out = `${r.stdout ?? ''}\n${r.stderr ?? ''}`;
+  return pattern.exec(out)?.[0] ?? out.trim().split('\n')[0] ?? '?';
 }
 
 export function machine(): Machine {

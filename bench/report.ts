@@ -18,7 +18,7 @@ const f1 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 function spread(s: Summary | undefined, unit = '', digits = f1): string {
   if (!s) return '–';
-  if (s.n === 1) return `${digits(s.median)}${unit}`;
+  if (s.n === 1 || digits(s.min) === digits(s.max)) return `${digits(s.median)}${unit}`;
   return `${digits(s.median)}${unit} (${digits(s.min)}…${digits(s.max)})`;
 }
 
