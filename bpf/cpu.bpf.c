@@ -13,7 +13,7 @@
 #define OFFSET_MASK 0xffff
 
 _Static_assert(SCRATCH_BYTES <= OFFSET_MASK + 1, "scratch offsets must fit the verifier mask");
-_Static_assert(sizeof(struct cpu_sample) == 216, "record header layout");
+_Static_assert(sizeof(struct cpu_sample) == 232, "record header layout");
 
 /* Configuration, fixed before load so the verifier can prune what is switched off. */
 const volatile bool all_processes = false;   /* every process but ours, instead of targets */
@@ -166,6 +166,8 @@ static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
 	s->lua_frames = 0;
 	s->lua_status = LJ_STATUS_NONE;
 	s->lua_slot_frames = 0;
+	s->lua_request = 0;
+	s->lua_uri_len = 0;
 	if (!p || tid != (p->vm_tid ? p->vm_tid : tgid))
 		return 0;
 	/* The caller checked this bound too, but the compiler may drop a repeated check; the
@@ -180,6 +182,8 @@ static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
 	s->lua_vmstate = w.vmstate;
 	s->lua_status = w.status;
 	s->lua_top = w.top;
+	if (w.L && (w.status == LJ_STATUS_OK || w.status == LJ_STATUS_TRUNCATED))
+		bpf_probe_read_user(&s->lua_request, 8, (void *)(w.L + p->lay.L_exdata));
 	if (w.nframes > LJ_MAX_FRAMES)
 		w.nframes = LJ_MAX_FRAMES;
 	s->lua_frames = w.nframes;
@@ -212,6 +216,36 @@ static __noinline __u32 append_slots(__u8 *buf, __u32 offset, __u32 frames)
 		return 0;
 	s->lua_slot_frames = frames;
 	return bytes;
+}
+
+/* The URI of the request the running coroutine serves (ngx_lua), copied at the sample: by the time
+ * userspace could read it, the request may be another. Returns the bytes appended. */
+static __noinline __u32 append_uri(__u8 *buf, __u64 offset, __u32 tgid)
+{
+	struct cpu_sample *s = (struct cpu_sample *)buf;
+	struct lj_proc *p = bpf_map_lookup_elem(&lj_procs, &tgid);
+	struct { __u64 len, data; } uri = {};
+	__u64 len;
+	__u8 *dst;
+
+	if (!p || !p->uri_off || !s->lua_request)
+		return 0;
+	if (bpf_probe_read_user(&uri, sizeof(uri), (void *)(s->lua_request + p->uri_off)))
+		return 0;
+	len = uri.len;
+	if (len == 0)
+		return 0;
+	if (len > CPU_LUA_URI_BYTES)
+		len = CPU_LUA_URI_BYTES;
+	asm volatile("" : "+r"(len));
+	asm volatile("" : "+r"(offset));
+	if (offset > CPU_RECORD_MAX_BYTES - CPU_MAX_STACK_BYTES - CPU_LUA_URI_BYTES || len > CPU_LUA_URI_BYTES)
+		return 0;
+	dst = buf + offset;
+	if (bpf_probe_read_user(dst, len, (void *)uri.data))
+		return 0;
+	s->lua_uri_len = len < uri.len ? len : uri.len;
+	return s->lua_uri_len;
 }
 
 SEC("perf_event")
@@ -275,6 +309,9 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 		return 0;
 	offset += append_slots(buf, offset, s->lua_slot_frames);
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES)
+		return 0;
+	offset += append_uri(buf, offset, tgid);
+	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + CPU_LUA_URI_BYTES)
 		return 0;
 	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
 

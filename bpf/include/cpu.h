@@ -15,6 +15,7 @@
 #define CPU_MAX_TARGETS 1024
 #define CPU_LUA_FRAME_BYTES (64 * 24)        /* LJ_MAX_FRAMES * sizeof(struct lj_frame) */
 #define CPU_LUA_SLOT_BYTES (8 * 34 * 8)      /* LJ_SLOT_FRAMES * LJ_SLOTS * 8 */
+#define CPU_LUA_URI_BYTES 96                 /* LJ_URI_MAX */
 
 /* sample.flags */
 #define CPU_FLAG_KERNEL_MODE 1               /* the sample interrupted kernel code */
@@ -36,8 +37,9 @@ struct cpu_regs {
 
 /* A record is this header followed by, contiguously: kernel_frames kernel addresses (u64),
  * user_frames frame-pointer user addresses (u64), lua_frames struct lj_frame (24 bytes each),
- * lua_slot_frames copies of Lua stack slots (LJ_SLOTS u64 each), then stack_bytes bytes of user
- * stack copied from regs.rsp upward. Only the used length is emitted. */
+ * lua_slot_frames copies of Lua stack slots (LJ_SLOTS u64 each), lua_uri_len bytes of the
+ * request's URI, then stack_bytes bytes of user stack copied from regs.rsp upward. Only the used
+ * length is emitted. */
 struct cpu_sample {
 	__u64 time_ns;                       /* bpf_ktime_get_ns, CLOCK_MONOTONIC */
 	__u32 pid;                           /* tgid */
@@ -57,11 +59,14 @@ struct cpu_sample {
 	__u16 lua_frames;                    /* struct lj_frame records, after the user frames */
 	__u8 lua_status;                     /* LJ_STATUS_* */
 	__u8 lua_slot_frames;                /* LJ_SLOTS u64 slot values each, after the frames */
+	__u64 lua_request;                   /* L->exdata: for ngx_lua, the request (ngx_http_request_t *) */
+	__u16 lua_uri_len;                   /* bytes of the request's URI, after the slots */
+	__u16 lua_pad[3];
 };
 
 /* Worst-case record length: the scratch buffer each CPU builds its record in. */
 #define CPU_RECORD_MAX_BYTES \
 	(sizeof(struct cpu_sample) + 2 * CPU_MAX_FRAMES * 8 + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + \
-	 CPU_MAX_STACK_BYTES)
+	 CPU_LUA_URI_BYTES + CPU_MAX_STACK_BYTES)
 
 #endif

@@ -41,7 +41,10 @@ struct lj_proc {
 	__u32 vm_tid;        /* the thread the VM runs on; 0 = the main thread */
 	__u32 flags;         /* LJ_PROC_* */
 	struct lj_layout lay;
+	__u16 uri_off;       /* nginx: offset of `uri` (ngx_str_t) in the request (L->exdata); 0 = unknown */
 };
+
+#define LJ_URI_MAX 96        /* bytes of the request's URI copied per sample */
 
 #define LJ_PROC_SLOTS 1      /* copy each Lua frame's stack slots (for local variables) */
 

@@ -24,6 +24,7 @@ interface CpuFlags {
   format?: string;
   kernel: boolean;
   perThread?: boolean;
+  byRequest?: boolean;
   lang: string;
   stackBytes: string;
   upload?: string;
@@ -87,6 +88,7 @@ export function registerCpu(program: Command): void {
     .option('--lang <which>', 'frames to keep: mixed (C and Lua), c, or lua', 'mixed')
     .option('--no-kernel', 'leave kernel frames out')
     .option('--per-thread', 'split stacks by thread')
+    .option('--by-request', 'nginx + Lua: split stacks by the URI of the request being served')
     .option('--stack-bytes <n>', 'bytes of user stack copied per sample (deeper stacks need more)', '16384')
     .option('--upload <url>', 'also send the profile to a fluoro console at this URL')
     .option('--token <token>', 'the console\'s access token, for --upload (default: $FLUORO_CONSOLE_TOKEN)')
@@ -132,7 +134,8 @@ Ctrl-C stops early and still writes what was collected.`,
           perThread: Boolean(flags.perThread),
           stackBytes,
           kernelSymbols: flags.kernel ? kernelSymbolsOrWarn() : undefined,
-          runtimes: [luajitRuntime()],
+          byRequest: Boolean(flags.byRequest),
+          runtimes: [luajitRuntime({ byRequest: Boolean(flags.byRequest) })],
           onProgress: (ms, n) => progress.update(ms, `${n} samples`),
           signal: abort.signal,
         });

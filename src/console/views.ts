@@ -6,15 +6,10 @@ import { FORMATS, formatByName, type FormatName } from '../formats/index.js';
 import { stackFrames, type Frame } from '../model/frames.js';
 import type { FrameKind, Func, Location, Profile, Sample } from '../model/profile.js';
 import { functionCosts, type FunctionCost } from '../model/summary.js';
-import { keepKinds } from '../model/transform.js';
+import { VIEWS, view as languageView, type View } from '../model/views.js';
 
-export type Lang = 'mixed' | 'c' | 'lua';
-export const LANGS: readonly Lang[] = ['mixed', 'c', 'lua'];
-
-const KINDS: Record<Exclude<Lang, 'mixed'>, { kinds: ReadonlySet<FrameKind>; empty: string }> = {
-  c: { kinds: new Set<FrameKind>(['native', 'kernel', 'jit', 'unknown']), empty: '[no native frames]' },
-  lua: { kinds: new Set<FrameKind>(['lua', 'lua-builtin']), empty: '[no Lua frames]' },
-};
+export type Lang = View;
+export const LANGS: readonly Lang[] = VIEWS;
 
 export function parseLang(v: unknown): Lang {
   if (v === undefined || v === '') return 'mixed';
@@ -36,7 +31,7 @@ export function parseFormat(v: unknown): FormatName {
 }
 
 export function withLang(p: Profile, lang: Lang): Profile {
-  return lang === 'mixed' ? p : keepKinds(p, KINDS[lang].kinds, KINDS[lang].empty);
+  return languageView(p, lang);
 }
 
 /**

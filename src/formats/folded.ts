@@ -20,6 +20,7 @@ const SUFFIX: Record<FrameKind, string> = {
   node: '_[js]',
   ruby: '_[rb]',
   unknown: '_[u]',
+  group: '_[g]',
 };
 
 const KIND_OF_SUFFIX = new Map<string, FrameKind>(

@@ -26,6 +26,7 @@ export const PALETTE: Readonly<Record<FrameKind, KindColour>> = {
   node: { label: 'Node.js', h: 88, s: 55, l: 50 },
   ruby: { label: 'Ruby', h: 346, s: 62, l: 62 },
   unknown: { label: 'unknown', h: 0, s: 0, l: 70 },
+  group: { label: 'process / request', h: 220, s: 18, l: 76 },
 };
 
 /** Colour of frames that match a search. */

@@ -21,10 +21,11 @@ export type FrameKind =
   | 'go'
   | 'node'
   | 'ruby'
-  | 'unknown';
+  | 'unknown'
+  | 'group'; // a synthetic frame grouping samples: a process, a thread, a request
 
 export const FRAME_KINDS: readonly FrameKind[] = [
-  'kernel', 'native', 'jit', 'lua', 'lua-builtin', 'python', 'php', 'perl', 'go', 'node', 'ruby', 'unknown',
+  'kernel', 'native', 'jit', 'lua', 'lua-builtin', 'python', 'php', 'perl', 'go', 'node', 'ruby', 'unknown', 'group',
 ];
 
 /** Kinds whose frames are code of the program's own language rather than machine code. */

@@ -9,8 +9,8 @@ export type View = 'mixed' | 'c' | 'lua';
 export const VIEWS: readonly View[] = ['mixed', 'c', 'lua'];
 
 const KINDS: Record<Exclude<View, 'mixed'>, { kinds: ReadonlySet<FrameKind>; empty: string }> = {
-  c: { kinds: new Set<FrameKind>(['native', 'kernel', 'jit', 'unknown']), empty: '[no native frames]' },
-  lua: { kinds: new Set<FrameKind>(['lua', 'lua-builtin']), empty: '[no Lua frames]' },
+  c: { kinds: new Set<FrameKind>(['native', 'kernel', 'jit', 'unknown', 'group']), empty: '[no native frames]' },
+  lua: { kinds: new Set<FrameKind>(['lua', 'lua-builtin', 'group']), empty: '[no Lua frames]' },
 };
 
 export function isView(s: string): s is View {

@@ -30,6 +30,8 @@ export interface CpuProfileOptions {
   hz: number;
   kernel: boolean;
   perThread: boolean;
+  /** Put each sample's request (runtime label `request`) at the root of its stack. */
+  byRequest?: boolean;
   stackBytes?: number;
   kernelSymbols?: KernelSymbols;
   runtimes?: CpuRuntime[];
@@ -154,6 +156,7 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     ],
     perThread: o.perThread,
     processRoot: o.all === true || pids.length > 1,
+    requestRoot: o.byRequest === true,
   });
   return { profile, capture: capture.stats(), stacks: counter.stats, exited, elapsedMs, interrupted, warnings };
 }

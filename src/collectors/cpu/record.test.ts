@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { cValues } from '../../../test/support/c-layout.js';
 import {
   CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_FLAG_STACK_HOLES, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
-  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CPU_LUA_SLOT_BYTES, CpuCounter, CpuSampleLayout as L, REGISTER_NAMES, decodeCpuSample,
+  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CPU_LUA_SLOT_BYTES, CPU_LUA_URI_BYTES, CpuCounter, CpuSampleLayout as L, REGISTER_NAMES, decodeCpuSample,
 } from './record.js';
 
 const expected: Array<[string, number]> = [
@@ -39,6 +39,9 @@ const expected: Array<[string, number]> = [
   ['offsetof(struct cpu_sample, lua_top)', L.luaTop],
   ['offsetof(struct cpu_sample, lua_slot_frames)', L.luaSlotFrames],
   ['CPU_LUA_SLOT_BYTES', CPU_LUA_SLOT_BYTES],
+  ['CPU_LUA_URI_BYTES', CPU_LUA_URI_BYTES],
+  ['offsetof(struct cpu_sample, lua_request)', L.luaRequest],
+  ['offsetof(struct cpu_sample, lua_uri_len)', L.luaUriLen],
   ['offsetof(struct cpu_sample, lua_vmstate)', L.luaVmstate],
   ['offsetof(struct cpu_sample, lua_frames)', L.luaFrames],
   ['offsetof(struct cpu_sample, lua_status)', L.luaStatus],

@@ -9,6 +9,7 @@ export const CPU_PAGE_SIZE = 4096;
 export const CPU_MAX_TARGETS = 1024;
 export const CPU_LUA_FRAME_BYTES = 64 * 24;
 export const CPU_LUA_SLOT_BYTES = 8 * 34 * 8;
+export const CPU_LUA_URI_BYTES = 96;
 export const CPU_FLAG_KERNEL_MODE = 1;
 export const CPU_FLAG_STACK_HOLES = 2;
 
@@ -44,7 +45,9 @@ export const CpuSampleLayout = {
   luaFrames: 212,
   luaStatus: 214,
   luaSlotFrames: 215,
-  size: 216,
+  luaRequest: 216,
+  luaUriLen: 224,
+  size: 232,
 } as const;
 
 /** One frame of the BPF LuaJIT walk (struct lj_frame in bpf/include/luajit.h). */
@@ -71,6 +74,10 @@ export interface LuaWalk {
   top: bigint;
   /** Slot values copied at the sample: from each frame's function slot (base - 2) on. */
   slots: bigint[][];
+  /** L->exdata: for ngx_lua, the request the coroutine serves (0 when none). */
+  request: bigint;
+  /** The request's URI as copied at the sample (nginx, once its layout is known), else undefined. */
+  uri: string | undefined;
 }
 
 const LUA_FRAME_BYTES = 24;
@@ -111,13 +118,15 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
   const stackBytes = view.getUint32(L.stackBytes, true);
   const luaFrames = view.getUint16(L.luaFrames, true);
   const luaSlotFrames = view.getUint8(L.luaSlotFrames);
+  const uriLen = view.getUint16(L.luaUriLen, true);
   if (kernelFrames > CPU_MAX_FRAMES || userFrames > CPU_MAX_FRAMES || stackBytes > CPU_MAX_STACK_BYTES) return undefined;
-  if (luaFrames > LUA_MAX_FRAMES || luaSlotFrames > LUA_SLOT_FRAMES) return undefined;
+  if (luaFrames > LUA_MAX_FRAMES || luaSlotFrames > LUA_SLOT_FRAMES || uriLen > CPU_LUA_URI_BYTES) return undefined;
   const kernelAt = L.size;
   const userAt = kernelAt + kernelFrames * 8;
   const luaAt = userAt + userFrames * 8;
   const slotsAt = luaAt + luaFrames * LUA_FRAME_BYTES;
-  const stackAt = slotsAt + luaSlotFrames * LUA_SLOTS * 8;
+  const uriAt = slotsAt + luaSlotFrames * LUA_SLOTS * 8;
+  const stackAt = uriAt + uriLen;
   if (stackAt + stackBytes !== data.length) return undefined;
 
   const regs = {} as Registers;
@@ -147,6 +156,8 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
       frames: readLuaFrames(view, luaAt, luaFrames),
       top: view.getBigUint64(L.luaTop, true),
       slots: readSlots(view, slotsAt, luaSlotFrames),
+      request: view.getBigUint64(L.luaRequest, true),
+      uri: uriLen > 0 ? Buffer.from(data.subarray(uriAt, uriAt + uriLen)).toString('latin1') : undefined,
     },
   };
 }

@@ -18,6 +18,8 @@ export interface CountedStack {
   pid: number;
   tid: number;
   comm: string;
+  /** Labels a runtime attached (e.g. the request's URI). */
+  labels: Record<string, string>;
   /** Leaf first. */
   frames: RawFrame[];
   count: number;
@@ -27,7 +29,7 @@ export interface CountedStack {
 /** A runtime's view of a sample: rewrites the native frames (e.g. splices Lua frames in). */
 export interface StackRewriter {
   /** May also finish an unwind the native unwinder could not (through JIT code, say). */
-  rewrite(raw: RawSample, user: RawFrame[], end: UnwindEnd): { frames: RawFrame[]; end: UnwindEnd };
+  rewrite(raw: RawSample, user: RawFrame[], end: UnwindEnd): { frames: RawFrame[]; end: UnwindEnd; labels?: Record<string, string> };
 }
 
 export interface ProcessContext {
@@ -58,6 +60,7 @@ export class StackCounter {
 
   add(raw: RawSample, ctx: ProcessContext | undefined): void {
     const kernel: RawFrame[] = raw.kernelStack.map((addr) => ({ kind: 'kernel', addr }));
+    const labels: Record<string, string> = {};
     let user: RawFrame[] = [];
     let end: UnwindEnd = 'no-module';
     if (ctx) {
@@ -67,7 +70,9 @@ export class StackCounter {
       end = r.end;
       for (const rw of ctx.rewriters) {
         try {
-          ({ frames: user, end } = rw.rewrite(raw, user, end));
+          const r = rw.rewrite(raw, user, end);
+          ({ frames: user, end } = r);
+          if (r.labels) Object.assign(labels, r.labels);
         } catch {
           // A runtime that cannot read this sample (its process just exited, say) leaves the
           // native frames as they are; one sample is not worth the profile.
@@ -84,13 +89,14 @@ export class StackCounter {
 
     const frames = kernel.concat(user);
     const tid = this.perThread ? raw.tid : 0;
-    const key = `${raw.pid}/${tid}/${frames.map(frameKey).join(',')}`;
+    const labelKey = Object.keys(labels).length ? JSON.stringify(labels) : '';
+    const key = `${raw.pid}/${tid}/${labelKey}/${frames.map(frameKey).join(',')}`;
     const found = this.stacks.get(key);
     if (found) {
       found.count++;
       return;
     }
-    this.stacks.set(key, { pid: raw.pid, tid, comm: raw.comm, frames, count: 1, end });
+    this.stacks.set(key, { pid: raw.pid, tid, comm: raw.comm, labels, frames, count: 1, end });
   }
 
   get distinct(): number {

@@ -3,6 +3,7 @@
 
 import { ProfileBuilder } from '../../model/builder.js';
 import type { Location } from '../../model/profile.js';
+import { sourceFrames } from '../../symbolize/dwarf.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
 import type { CountedStack, RawFrame } from './stacks.js';
 
@@ -28,6 +29,8 @@ export interface ToProfileInput {
   perThread: boolean;
   /** Put the process at the root of its stacks (when several processes share one profile). */
   processRoot: boolean;
+  /** Put the request (label `request`) at the root of its stacks. */
+  requestRoot?: boolean;
 }
 
 function basename(path: string): string {
@@ -56,7 +59,10 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
       : undefined;
     const sym = modules?.symbol(pc);
     if (sym) {
-      loc = b.location({ kind: 'native', address: f.addr, ...(mapping ? { mapping } : {}), lines: [{ func: b.func({ name: sym.name, file: '' }) }] });
+      // With DWARF: one line per inlined call, innermost first, each with its source line.
+      const src = sourceFrames(sym.module.file, sym.vaddr, sym.name);
+      const lines = src?.map((l) => ({ func: b.func({ name: l.name, file: l.file }), line: l.line })) ?? [{ func: b.func({ name: sym.name, file: '' }) }];
+      loc = b.location({ kind: 'native', address: f.addr, ...(mapping ? { mapping } : {}), lines });
     } else if (mod) {
       const name = `${basename(mod.name)}+0x${(pc - mod.bias).toString(16)}`;
       loc = b.location({ kind: 'native', address: f.addr, ...(mapping ? { mapping } : {}), lines: [{ func: b.func({ name }) }] });
@@ -94,9 +100,11 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
     }
     // The process (and thread) at the root, as perf and FlameGraph show them.
     const proc = input.processName(s.pid);
-    if (input.perThread) locs.push(b.frame('unknown', `${s.comm} [${s.tid}]`));
-    if (input.processRoot) locs.push(b.frame('unknown', `${proc} [${s.pid}]`));
-    const labels: Record<string, string | number> = { pid: s.pid, process: proc };
+    // With --by-request, the request at the root splits the graph by URL.
+    if (s.labels.request !== undefined && input.requestRoot) locs.push(b.frame('group', `request ${s.labels.request}`));
+    if (input.perThread) locs.push(b.frame('group', `${s.comm} [${s.tid}]`));
+    if (input.processRoot) locs.push(b.frame('group', `${proc} [${s.pid}]`));
+    const labels: Record<string, string | number> = { pid: s.pid, process: proc, ...s.labels };
     if (input.perThread) Object.assign(labels, { tid: s.tid, thread: s.comm });
     b.add(locs, [s.count, s.count * input.periodNs], labels);
   }

@@ -26,10 +26,10 @@ export class LuaFrameNamer {
   private readonly names = new Map<string, string>();
 
   constructor(
-    private readonly mem: RemoteMemory,
+    readonly memory: RemoteMemory,
     private readonly build: LuaJitBuild,
   ) {
-    this.protos = new ProtoCache(mem, build.proto, build.layout.proto_size);
+    this.protos = new ProtoCache(memory, build.proto, build.layout.proto_size);
   }
 
   /** Frame i of a walk (leaf first); the frame below it, if Lua, is its caller. */
@@ -53,7 +53,7 @@ export class LuaFrameNamer {
       let name = this.names.get(key);
       if (name === undefined) {
         const cp = this.protos.get(caller.ptr);
-        const n = cp ? calleeName(this.mem, this.build.proto, cp, caller.pc) : undefined;
+        const n = cp ? calleeName(this.memory, this.build.proto, cp, caller.pc) : undefined;
         name = n ? (n.kind === 'method' ? `:${n.name}` : n.name) : '';
         if (this.names.size > 100_000) this.names.clear();
         this.names.set(key, name);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { cValues } from '../../../test/support/c-layout.js';
-import { LAYOUT_FIELDS, LJ_FRAME_SIZE, LJ_MAX_FRAMES, LJ_PROC_SIZE, LJ_PROC_SLOTS, LJ_SLOTS, LJ_SLOT_FRAMES, LjFrameKind, LjStatus, OPENRESTY_2_1_20230119_GC64, encodeProc } from './layout.js';
+import { LAYOUT_FIELDS, LJ_FRAME_SIZE, LJ_MAX_FRAMES, LJ_PROC_SIZE, LJ_PROC_SLOTS, LJ_PROC_URI_OFF, LJ_SLOTS, LJ_SLOT_FRAMES, LjFrameKind, LjStatus, OPENRESTY_2_1_20230119_GC64, encodeProc } from './layout.js';
 
 test('layout.ts matches bpf/include/luajit.h', () => {
   const expected: [string, number][] = [
@@ -21,6 +21,7 @@ test('layout.ts matches bpf/include/luajit.h', () => {
     ['offsetof(struct lj_frame, kind)', 20],
     ['offsetof(struct lj_frame, slots)', 21],
     ['offsetof(struct lj_proc, flags)', 28],
+    ['offsetof(struct lj_proc, uri_off)', LJ_PROC_URI_OFF],
     ['LJ_SLOTS', LJ_SLOTS],
     ['LJ_SLOT_FRAMES', LJ_SLOT_FRAMES],
     ['LJ_PROC_SLOTS', LJ_PROC_SLOTS],

@@ -120,6 +120,8 @@ export const BUILDS_BY_ID: ReadonlyMap<string, LuaJitBuild> = new Map([
 
 /** sizeof(struct lj_proc) in bpf/include/luajit.h. */
 export const LJ_PROC_SIZE = 80;
+/** offsetof(struct lj_proc, uri_off). */
+export const LJ_PROC_URI_OFF = 32 + 2 * 23;
 export const LJ_FRAME_SIZE = 24;
 export const LJ_MAX_FRAMES = 64;
 /** Slots copied per frame with LJ_PROC_SLOTS, from the function slot (base - 2) on. */
@@ -137,6 +139,8 @@ export function encodeProc(p: {
   G: bigint;
   vmTid: number;
   flags?: number;
+  /** nginx: offset of the request's `uri` in ngx_http_request_t, 0 when unknown. */
+  uriOff?: number;
   layout: LuaJitLayout;
 }): Buffer {
   const b = Buffer.alloc(LJ_PROC_SIZE);
@@ -146,5 +150,6 @@ export function encodeProc(p: {
   b.writeUInt32LE(p.vmTid, 24);
   b.writeUInt32LE(p.flags ?? 0, 28);
   LAYOUT_FIELDS.forEach((f, i) => b.writeUInt16LE(p.layout[f], 32 + 2 * i));
+  b.writeUInt16LE(p.uriOff ?? 0, LJ_PROC_URI_OFF);
   return b;
 }

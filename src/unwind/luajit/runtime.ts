@@ -16,6 +16,7 @@ import type { ProcessModules } from '../process-modules.js';
 import { detectProcessRuntimes } from '../registry.js';
 import { detectLuaJit, type LuaJitBinary } from './detect.js';
 import { findVms } from './find-vm.js';
+import { findUriOffset } from './nginx-request.js';
 import { LuaFrameNamer, type LuaFrameInfo } from './frames.js';
 import { LjFrameKind, LjStatus, encodeProc } from './layout.js';
 import { processMemory } from './remote-memory.js';
@@ -33,6 +34,9 @@ export interface LuaProcess {
   interpEnd: bigint;
   modules: ProcessModules;
   namer: LuaFrameNamer;
+  /** nginx: offset of the request's uri, once learned (0 until then). */
+  uriOff: number;
+  uriAttempts: number;
 }
 
 /** Finds the file holding a LuaJIT VM among the process's executable mappings. */
@@ -72,6 +76,8 @@ export function prepareLuaProcess(pid: number, modules: ProcessModules, warnings
     interpEnd: BigInt(found.binary.interpEnd) + found.bias,
     modules,
     namer: new LuaFrameNamer(mem, found.binary.build),
+    uriOff: 0,
+    uriAttempts: 0,
   };
 }
 
@@ -79,13 +85,33 @@ export function prepareLuaProcess(pid: number, modules: ProcessModules, warnings
 export function publishLuaProcess(obj: BpfObject, p: LuaProcess, flags = 0): void {
   obj.map('lj_procs').update(
     u32Key(p.pid),
-    encodeProc({ interpStart: p.interpStart, interpEnd: p.interpEnd, G: p.G, vmTid: 0, flags, layout: p.binary.build.layout }),
+    encodeProc({ interpStart: p.interpStart, interpEnd: p.interpEnd, G: p.G, vmTid: 0, flags, uriOff: p.uriOff, layout: p.binary.build.layout }),
     BPF_ANY,
   );
 }
 
+const MAX_URI_ATTEMPTS = 50;
+
 class LuaRewriter implements StackRewriter {
-  constructor(private readonly p: LuaProcess) {}
+  constructor(
+    private readonly p: LuaProcess,
+    /** Set when samples should carry their request's URI: learns the layout, then republishes. */
+    private readonly byRequest?: () => void,
+  ) {}
+
+  /** The request label of a sample, learning nginx's request layout from the first requests. */
+  private requestLabels(walk: RawSample['lua']): Record<string, string> | undefined {
+    if (!this.byRequest || walk.request === 0n) return undefined;
+    if (this.p.uriOff === 0 && this.p.uriAttempts < MAX_URI_ATTEMPTS) {
+      this.p.uriAttempts++;
+      const off = findUriOffset(this.p.namer.memory, walk.request);
+      if (off !== undefined) {
+        this.p.uriOff = off;
+        this.byRequest();
+      }
+    }
+    return walk.uri !== undefined ? { request: walk.uri } : undefined;
+  }
 
   private inVm = (f: RawFrame): boolean => {
     if (f.kind !== 'user') return false;
@@ -129,7 +155,8 @@ class LuaRewriter implements StackRewriter {
       inVm: this.inVm,
       sameFunction: (l, n) => l.kind === 'user' && n.kind === 'user' && this.sameFunction(l.addr, n.call ? n.addr - 1n : n.addr),
     });
-    return { frames: spliced.map((f) => (f.native ?? f.lua)!), end };
+    const labels = this.requestLabels(walk);
+    return { frames: spliced.map((f) => (f.native ?? f.lua)!), end, ...(labels ? { labels } : {}) };
   }
 
   private sameFunction(a: bigint, b: bigint): boolean {
@@ -164,7 +191,12 @@ class LuaNamer implements RuntimeFrameNamer {
   }
 }
 
-export function luajitRuntime(): CpuRuntime {
+export interface LuaJitRuntimeOptions {
+  /** Label samples with the URI of the nginx request their coroutine serves. */
+  byRequest?: boolean;
+}
+
+export function luajitRuntime(options: LuaJitRuntimeOptions = {}): CpuRuntime {
   const procs = new Map<number, LuaProcess>();
   const warnings: string[] = [];
   let obj: BpfObject | undefined;
@@ -185,7 +217,7 @@ export function luajitRuntime(): CpuRuntime {
       if (!p) return undefined;
       procs.set(pid, p);
       publish(p);
-      return new LuaRewriter(p);
+      return new LuaRewriter(p, options.byRequest ? () => publish(p!) : undefined);
     },
     wants: (pid) => detectProcessRuntimes(pid).some((r) => r.name === 'luajit'),
     bind(o) {
