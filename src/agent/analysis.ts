@@ -9,9 +9,10 @@ import type { Profile } from '../model/profile.js';
 export type ParamSpec =
   | { name: string; label: string; type: 'duration'; default: number; min: number; max: number; help?: string }
   | { name: string; label: string; type: 'integer'; default: number; min: number; max: number; unit?: string; help?: string }
-  | { name: string; label: string; type: 'choice'; default: string; choices: { value: string; label: string }[]; help?: string };
+  | { name: string; label: string; type: 'choice'; default: string; choices: { value: string; label: string }[]; help?: string }
+  | { name: string; label: string; type: 'boolean'; default: boolean; help?: string };
 
-export type ParamValues = Record<string, number | string>;
+export type ParamValues = Record<string, number | string | boolean>;
 
 export interface AnalysisProgress {
   elapsedMs: number;
@@ -26,9 +27,22 @@ export interface RunContext {
   signal: AbortSignal;
 }
 
+/**
+ * What a kind found beyond a profile (Lua backtraces, a report in words), kept with the run as
+ * JSON. `type` names the shape of `data` and `version` its revision, so pages and readers can
+ * tell what they hold. Strings in `data` that came from the target are untrusted.
+ */
+export interface ResultDocument {
+  type: string;
+  version: number;
+  data: unknown;
+}
+
 export interface AnalysisResult {
   /** The profile, when the kind makes one. */
   profile?: Profile;
+  /** The kind's own findings, when it has any. */
+  result?: ResultDocument;
   /** Cut short by a cancel: what is here covers the time before it. */
   interrupted: boolean;
   /** Facts for the run's record (sample counts, elapsed time …); plain JSON. */
@@ -73,6 +87,12 @@ export function parseParams(kind: AnalysisKind, raw: unknown): ParamValues {
     const v = input[p.name];
     if (v === undefined || v === null || v === '') {
       out[p.name] = p.default;
+      continue;
+    }
+    if (p.type === 'boolean') {
+      if (v === true || v === 'true' || v === '1' || v === 1) out[p.name] = true;
+      else if (v === false || v === 'false' || v === '0' || v === 0) out[p.name] = false;
+      else throw new UsageError(`${p.name} must be true or false`);
       continue;
     }
     if (p.type === 'choice') {

@@ -72,6 +72,7 @@ export class JobManager {
         warnings: r.warnings,
         ...(empty ? { error: 'no samples: the process did not run on a CPU while it was sampled' } : {}),
         ...(r.profile && !empty ? { profile: r.profile } : {}),
+        ...(r.result && !empty ? { result: r.result } : {}),
       });
     } catch (err) {
       try {

@@ -61,7 +61,7 @@ test('every API call needs the token: 401 without it or with a wrong one; the UI
   assert.equal(wrongScheme.statusCode, 401);
   const ok = await inject(server, 'GET', '/api/info');
   assert.equal(ok.status, 200);
-  assert.deepEqual(ok.json.analyses.map((a: { name: string }) => a.name), ['cpu']);
+  assert.deepEqual(ok.json.analyses.map((a: { name: string }) => a.name), ['cpu', 'lua-bt', 'analyze']);
 
   const page = await inject(server, 'GET', '/', undefined, null);
   assert.equal(page.status, 200);
@@ -96,6 +96,21 @@ test('bad input gets a 4xx with a sentence that says what was wrong', async (t) 
     ['upload without profile', 'POST', '/api/uploads', {}, 400, /profile is required/],
     ['upload not a profile', 'POST', '/api/uploads', { profile: { format: 'pprof' } }, 400, /not a fluoro profile document/],
     ['unknown endpoint', 'GET', '/api/nothing', undefined, 404, /no such endpoint: GET \/api\/nothing/],
+    ['lua-bt: no snapshots', 'POST', '/api/runs', { kind: 'lua-bt', pid: 1, params: { samples: 0 } }, 400, /samples must be between 1 and 1000, not 0/],
+    ['lua-bt: too many snapshots', 'POST', '/api/runs', { kind: 'lua-bt', pid: 1, params: { samples: 5000 } }, 400, /samples must be between 1 and 1000, not 5000/],
+    ['lua-bt: interval not whole', 'POST', '/api/runs', { kind: 'lua-bt', pid: 1, params: { intervalMs: 2.5 } }, 400, /intervalMs must be a whole number/],
+    ['lua-bt: locals not yes or no', 'POST', '/api/runs', { kind: 'lua-bt', pid: 1, params: { locals: 'maybe' } }, 400, /locals must be true or false/],
+    ['lua-bt: upvalues a number', 'POST', '/api/runs', { kind: 'lua-bt', pid: 1, params: { upvalues: 7 } }, 400, /upvalues must be true or false/],
+    ['lua-bt: timeout too short', 'POST', '/api/runs', { kind: 'lua-bt', pid: 1, params: { timeoutMs: 10 } }, 400, /timeoutMs must be between 500 and 600000/],
+    ['lua-bt: unknown parameter', 'POST', '/api/runs', { kind: 'lua-bt', pid: 1, params: { hz: 99 } }, 400, /lua-bt has no parameter "hz"/],
+    ['lua-bt: no such process', 'POST', '/api/runs', { kind: 'lua-bt', pid: 4_000_001, params: { locals: true } }, 422, /no process with PID 4000001/],
+    ['analyze: no snapshots', 'POST', '/api/runs', { kind: 'analyze', pid: 1, params: { snapshots: 0 } }, 400, /snapshots must be between 1 and 1000/],
+    ['analyze: duration too short', 'POST', '/api/runs', { kind: 'analyze', pid: 1, params: { durationMs: 50 } }, 400, /durationMs must be between 500 and 600000, not 50/],
+    ['analyze: rate not a number', 'POST', '/api/runs', { kind: 'analyze', pid: 1, params: { hz: 'fast' } }, 400, /hz must be a whole number/],
+    ['analyze: unknown parameter', 'POST', '/api/runs', { kind: 'analyze', pid: 1, params: { locals: true } }, 400, /analyze has no parameter "locals"/],
+    ['analyze: params not an object', 'POST', '/api/runs', { kind: 'analyze', pid: 1, params: [5000] }, 400, /params must be an object/],
+    ['result of no run', 'GET', '/api/runs/999/result', undefined, 404, /no run 999/],
+    ['result id not a number', 'GET', '/api/runs/x/result', undefined, 400, /id must be a positive whole number/],
   ];
   for (const [what, method, url, body, status, message] of cases) {
     const r = await inject(server, method, url, body);
@@ -110,6 +125,9 @@ test('bad input gets a 4xx with a sentence that says what was wrong', async (t) 
   assert.match((await inject(server, 'GET', `/api/runs/${id}/flame?lang=go`)).json.error, /lang must be mixed, c or lua/);
   assert.match((await inject(server, 'GET', `/api/runs/${id}/download?format=png`)).json.error, /format must be one of .*pprof.*speedscope/);
   assert.match((await inject(server, 'GET', `/api/runs/${id}/flame?invert=maybe`)).json.error, /invert must be true or false/);
+  const noResult = await inject(server, 'GET', `/api/runs/${id}/result`);
+  assert.equal(noResult.status, 404);
+  assert.match(noResult.json.error, new RegExp(`run ${id} has no result`));
   assert.equal((await inject(server, 'POST', `/api/runs/${id}/cancel`, {})).status, 409);
   assert.equal((await inject(server, 'DELETE', `/api/runs/${id}`)).status, 204);
   assert.equal((await inject(server, 'GET', `/api/runs/${id}`)).status, 404);
@@ -122,7 +140,7 @@ test('the OpenAPI description is served and names every endpoint', async (t) => 
   assert.equal(r.json.openapi, '3.0.3');
   const paths = Object.keys(r.json.paths).sort();
   assert.deepEqual(paths, ['/api/compare', '/api/info', '/api/openapi.json', '/api/processes', '/api/runs', '/api/runs/{id}', '/api/runs/{id}/cancel',
-    '/api/runs/{id}/download', '/api/runs/{id}/flame', '/api/runs/{id}/functions', '/api/runs/{id}/profile', '/api/uploads']);
+    '/api/runs/{id}/download', '/api/runs/{id}/flame', '/api/runs/{id}/functions', '/api/runs/{id}/profile', '/api/runs/{id}/result', '/api/uploads']);
   for (const p of paths) {
     for (const method of Object.keys(r.json.paths[p])) {
       const res = await inject(server, method.toUpperCase() as 'GET', p.replace('{id}', '1'), method === 'post' ? {} : undefined);
@@ -210,6 +228,33 @@ bpfTest('a run whose process exits before any sample is stored as failed, with t
   const flame = await inject(server, 'GET', `/api/runs/${run.id}/flame`);
   assert.equal(flame.status, 404);
   assert.match(flame.json.error, /has no profile \(it failed: no samples/);
+});
+
+test('the new kinds are described for the form: bounds, defaults, and yes/no fields', async (t) => {
+  const { server } = consoleFor(t);
+  const info = (await inject(server, 'GET', '/api/info')).json;
+  const bt = info.analyses.find((a: { name: string }) => a.name === 'lua-bt');
+  assert.deepEqual(bt.params.map((p: { name: string }) => p.name), ['samples', 'intervalMs', 'locals', 'upvalues', 'timeoutMs']);
+  assert.deepEqual(bt.params.find((p: { name: string }) => p.name === 'locals'), { name: 'locals', label: 'Locals', type: 'boolean', default: true, help: 'the local variables of each frame' });
+  const an = info.analyses.find((a: { name: string }) => a.name === 'analyze');
+  assert.deepEqual(an.params.map((p: { name: string; default: unknown }) => [p.name, p.default]), [['durationMs', 5000], ['hz', 199], ['snapshots', 10]]);
+});
+
+test('a Lua backtrace of a process without LuaJIT is stored as failed, with the reason', async (t) => {
+  const { server, store } = consoleFor(t);
+  const plain = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => plain.kill('SIGKILL'));
+  const r = await inject(server, 'POST', '/api/runs', { kind: 'lua-bt', pid: plain.pid, params: { samples: '5', locals: 'true' } });
+  assert.equal(r.status, 202, JSON.stringify(r.json));
+  assert.deepEqual(r.json.settings, { samples: 5, intervalMs: 10, locals: true, upvalues: false, timeoutMs: 5000 });
+  await server.jobs.wait(r.json.id);
+  const run = store.get(r.json.id)!;
+  assert.equal(run.status, 'failed');
+  assert.equal(run.error, `process ${plain.pid} runs no LuaJIT VM that fluoro recognises`);
+  assert.equal(run.resultType, null);
+  const res = await inject(server, 'GET', `/api/runs/${run.id}/result`);
+  assert.equal(res.status, 404);
+  assert.equal(res.json.error, `run ${run.id} has no result (it failed: process ${plain.pid} runs no LuaJIT VM that fluoro recognises)`);
 });
 
 test('a large profile (50,000 distinct stacks) is stored, and its views are served quickly', async (t) => {

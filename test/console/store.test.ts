@@ -48,6 +48,37 @@ test('a store written with schema version 1 is migrated on open, its runs and pr
   assert.equal(failed!.error, 'no process with PID 43');
 });
 
+test('a store written with schema version 2 gains the results table; old runs have none, new ones keep theirs', (t) => {
+  const path = join(tempDir(t), 'v2.db');
+  const old = new Database(path);
+  assert.deepEqual(migrate(old, 2), [1, 2]);
+  old.prepare(`INSERT INTO runs (kind, status, host, pid, command, started_at, duration_ms, source) VALUES ('cpu', 'done', 'h1', 42, 'nginx: worker', 1700000000000, 5000, 'upload')`).run();
+  old.prepare(`INSERT INTO profiles (run_id, version, encoding, document) VALUES (1, 1, 'json+gzip', ?)`).run(gzipSync(JSON.stringify(toDocument(PROFILE))));
+  old.close();
+
+  const store = RunStore.open(path);
+  t.after(() => store.close());
+  assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  assert.ok(SCHEMA_VERSION >= 3);
+  const before = store.get(1)!;
+  assert.equal(before.source, 'upload');
+  assert.equal(before.hasProfile, true);
+  assert.equal(before.resultType, null, 'a run from before results has none');
+  assert.equal(store.result(1), undefined);
+
+  const data = { build: 'LuaJIT 2.1', snapshots: 3, backtraces: [{ count: 3, frames: [{ kind: 'lua', name: 'gcd', file: 'balancer.lua', line: 10, inTrace: false, locals: [{ name: 'b', type: 'string', text: '"0"' }] }] }] };
+  const id = store.add({ kind: 'lua-bt', source: 'agent', host: 'h1', pid: 42, command: 'nginx: worker', startedAt: Date.now(), settings: { samples: 3, locals: true } },
+    { status: 'done', durationMs: 40, summary: { snapshots: 3 }, result: { type: 'lua-backtraces', version: 1, data } });
+  const run = store.get(id)!;
+  assert.equal(run.resultType, 'lua-backtraces');
+  assert.equal(run.hasProfile, false);
+  assert.deepEqual(run.settings, { samples: 3, locals: true });
+  assert.deepEqual(store.result(id), { type: 'lua-backtraces', version: 1, data });
+  assert.equal(store.list({ kind: 'lua-bt' }).length, 1);
+  assert.equal(store.delete(id), true);
+  assert.equal((store.db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number }).n, 0, 'the result went with its run');
+});
+
 test('a store from a newer fluoro is refused with a clear sentence', (t) => {
   const path = join(tempDir(t), 'new.db');
   const db = new Database(path);

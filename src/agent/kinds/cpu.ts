@@ -6,7 +6,8 @@ import { kernelSymbols, type KernelSymbols } from '../../symbolize/kernel.js';
 import { luajitRuntime } from '../../unwind/luajit/runtime.js';
 import type { AnalysisKind } from '../analysis.js';
 
-function kernelSymbolsOr(warnings: string[]): KernelSymbols | undefined {
+/** Kernel symbols, or a warning that kernel frames will show as addresses. */
+export function kernelSymbolsOr(warnings: string[]): KernelSymbols | undefined {
   try {
     return kernelSymbols();
   } catch (err) {

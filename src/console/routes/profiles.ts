@@ -7,6 +7,7 @@ import { UsageError } from '../../errors.js';
 import { flameData } from '../../formats/flamedata.js';
 import { fromDocument, toDocument } from '../../model/serialize.js';
 import type { ConsoleContext } from '../context.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { download, parseBool, parseFormat, parseLang, topFunctions, view, type Lang } from '../views.js';
 import { bodyObject, optionalInt, optionalText, parseId } from './params.js';
 
@@ -19,6 +20,15 @@ export function profileRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     const id = idOf(req);
     const { profile } = ctx.profiles.get(id);
     return toDocument(profile);
+  });
+
+  app.get('/api/runs/:id/result', async (req) => {
+    const id = idOf(req);
+    const run = ctx.profiles.run(id);
+    if (run.status === 'running') throw new ConflictError(`run ${id} is still running`);
+    const result = ctx.store.result(id);
+    if (!result) throw new NotFoundError(`run ${id} has no result${run.error ? ` (it ${run.status}: ${run.error})` : ''}`);
+    return { runId: id, kind: run.kind, ...result };
   });
 
   /** A view of a run's profile, computed once and kept while the run is being looked at. */

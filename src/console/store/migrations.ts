@@ -50,6 +50,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: "what a run found beyond its profile (Lua backtraces, a report in words)",
+    up(db) {
+      db.exec(`
+        CREATE TABLE results (
+          run_id   INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+          type     TEXT    NOT NULL,
+          version  INTEGER NOT NULL,
+          encoding TEXT    NOT NULL,
+          document BLOB    NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

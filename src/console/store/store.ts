@@ -9,6 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { FluoroError } from '../../errors.js';
 import type { Profile } from '../../model/profile.js';
 import { fromDocument, toDocument, type ProfileDocument } from '../../model/serialize.js';
+import type { ResultDocument } from '../../agent/analysis.js';
 import { migrate } from './migrations.js';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';
@@ -29,6 +30,8 @@ export interface RunRecord {
   summary: Record<string, unknown>;
   warnings: string[];
   hasProfile: boolean;
+  /** The type of the run's result document (Lua backtraces, a report), or null when it has none. */
+  resultType: string | null;
 }
 
 export interface NewRun {
@@ -58,6 +61,7 @@ export interface RunOutcome {
   summary?: Record<string, unknown>;
   warnings?: string[];
   profile?: Profile | ProfileDocument;
+  result?: ResultDocument;
 }
 
 interface Row {
@@ -75,9 +79,11 @@ interface Row {
   summary: string;
   warnings: string;
   has_profile: number;
+  result_type: string | null;
 }
 
-const SELECT = `SELECT r.*, EXISTS(SELECT 1 FROM profiles p WHERE p.run_id = r.id) AS has_profile FROM runs r`;
+const SELECT = `SELECT r.*, EXISTS(SELECT 1 FROM profiles p WHERE p.run_id = r.id) AS has_profile,
+  (SELECT x.type FROM results x WHERE x.run_id = r.id) AS result_type FROM runs r`;
 
 function parseJson<T>(text: string, fallback: T): T {
   try {
@@ -103,6 +109,7 @@ function record(r: Row): RunRecord {
     summary: parseJson(r.summary, {}),
     warnings: parseJson(r.warnings, []),
     hasProfile: r.has_profile === 1,
+    resultType: r.result_type ?? null,
   };
 }
 
@@ -153,10 +160,11 @@ export class RunStore {
     return Number(info.lastInsertRowid);
   }
 
-  /** Records how a run ended, and its profile, in one transaction. */
+  /** Records how a run ended, its profile and its result, in one transaction. */
   finish(id: number, o: RunOutcome): void {
     const doc = o.profile ? ('format' in o.profile ? o.profile : toDocument(o.profile)) : undefined;
     const blob = doc ? gzipSync(JSON.stringify(doc), { level: 6 }) : undefined;
+    const result = o.result ? gzipSync(JSON.stringify(o.result.data), { level: 6 }) : undefined;
     this.db.transaction(() => {
       this.db
         .prepare(`UPDATE runs SET status = ?, duration_ms = ?, error = ?, summary = ?, warnings = ? WHERE id = ?`)
@@ -165,6 +173,11 @@ export class RunStore {
         this.db
           .prepare(`INSERT OR REPLACE INTO profiles (run_id, version, encoding, document) VALUES (?, ?, 'json+gzip', ?)`)
           .run(id, doc.version, blob);
+      }
+      if (o.result && result) {
+        this.db
+          .prepare(`INSERT OR REPLACE INTO results (run_id, type, version, encoding, document) VALUES (?, ?, ?, 'json+gzip', ?)`)
+          .run(id, o.result.type, o.result.version, result);
       }
     })();
   }
@@ -211,6 +224,16 @@ export class RunStore {
     if (!r) return undefined;
     const text = r.encoding === 'json+gzip' ? gunzipSync(r.document).toString('utf8') : r.document.toString('utf8');
     return JSON.parse(text) as ProfileDocument;
+  }
+
+  /** The run's result document (Lua backtraces, a report), as the kind wrote it. */
+  result(id: number): ResultDocument | undefined {
+    const r = this.db.prepare(`SELECT type, version, encoding, document FROM results WHERE run_id = ?`).get(id) as
+      | { type: string; version: number; encoding: string; document: Buffer }
+      | undefined;
+    if (!r) return undefined;
+    const text = r.encoding === 'json+gzip' ? gunzipSync(r.document).toString('utf8') : r.document.toString('utf8');
+    return { type: r.type, version: r.version, data: JSON.parse(text) as unknown };
   }
 
   profile(id: number): Profile | undefined {

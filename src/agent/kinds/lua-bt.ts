@@ -1,0 +1,91 @@
+// Lua backtraces: snapshots of what the Lua code of a process is doing, grouped, with the locals
+// (and upvalues) of each frame. No profile: the result is the grouped backtraces themselves.
+
+import { luaBacktraces, type LuaBacktrace } from '../../collectors/lua-bt.js';
+import { FluoroError } from '../../errors.js';
+import type { AnalysisKind, ResultDocument } from '../analysis.js';
+
+/** The shape of a lua-bt run's result (type "lua-backtraces", version 1). */
+export interface LuaBacktracesData {
+  build: string;
+  /** Snapshots taken while Lua code ran, and CPU samples outside Lua. */
+  snapshots: number;
+  idle: number;
+  requested: number;
+  backtraces: LuaBacktrace[];
+  /** Groups left out to keep the record bounded (the rarest ones). */
+  omitted: number;
+}
+
+/** Kept per run: the most frequent groups; a loop that never exits is one group anyway. */
+export const MAX_GROUPS = 50;
+
+export function luaBacktracesDocument(data: LuaBacktracesData): ResultDocument {
+  return { type: 'lua-backtraces', version: 1, data };
+}
+
+export const luaBtAnalysis: AnalysisKind = {
+  name: 'lua-bt',
+  title: 'Lua backtrace',
+  description: 'Takes snapshots of the running Lua code, without stopping it, and groups identical backtraces; with the local variables of each frame.',
+  params: [
+    { name: 'samples', label: 'Snapshots', type: 'integer', default: 20, min: 1, max: 1000, help: 'identical backtraces are grouped' },
+    { name: 'intervalMs', label: 'Interval', type: 'integer', default: 10, min: 1, max: 10_000, unit: 'ms', help: 'time between snapshots' },
+    { name: 'locals', label: 'Locals', type: 'boolean', default: true, help: 'the local variables of each frame' },
+    { name: 'upvalues', label: 'Upvalues', type: 'boolean', default: false, help: 'the upvalues of each frame' },
+    { name: 'timeoutMs', label: 'Give up after', type: 'duration', default: 5_000, min: 500, max: 600_000, help: 'when the process runs little Lua code' },
+  ],
+  async run(pid, params, ctx) {
+    const samples = Number(params.samples);
+    const intervalMs = Number(params.intervalMs);
+    const timeoutMs = Number(params.timeoutMs);
+    // The collector reports no progress of its own: the expected time is the measure.
+    const expected = Math.max(50, Math.min(timeoutMs, samples * intervalMs));
+    const started = Date.now();
+    const tick = () => {
+      const ms = Date.now() - started;
+      ctx.onProgress({ elapsedMs: ms, fraction: Math.min(0.99, ms / expected), detail: `taking ${samples.toLocaleString('en-US')} snapshot${samples === 1 ? '' : 's'}` });
+    };
+    tick();
+    const timer = setInterval(tick, 200);
+    let r;
+    try {
+      r = await luaBacktraces(pid, {
+        samples,
+        intervalMs,
+        locals: params.locals === true,
+        upvalues: params.upvalues === true,
+        timeoutMs,
+        signal: ctx.signal,
+      });
+    } finally {
+      clearInterval(timer);
+    }
+    const interrupted = ctx.signal.aborted;
+    if (r.running === 0 && !interrupted) {
+      throw new FluoroError(
+        `process ${pid} ran no Lua code while it was watched (${r.idle} samples on the CPU were outside Lua); it may be idle or waiting`,
+      );
+    }
+    const warnings: string[] = [];
+    if (!interrupted && r.running < samples) {
+      warnings.push(`took ${r.running} of ${samples} snapshots before giving up; the process was mostly outside Lua code`);
+    }
+    const kept = r.backtraces.slice(0, MAX_GROUPS);
+    if (r.backtraces.length > kept.length) warnings.push(`only the ${kept.length} most frequent of ${r.backtraces.length} different backtraces are kept`);
+    const top = kept[0]?.frames.find((f) => f.kind === 'lua');
+    return {
+      interrupted,
+      warnings,
+      result: luaBacktracesDocument({ build: r.build, snapshots: r.running, idle: r.idle, requested: samples, backtraces: kept, omitted: r.backtraces.length - kept.length }),
+      summary: {
+        snapshots: r.running,
+        idle: r.idle,
+        backtraces: r.backtraces.length,
+        ...(top ? { top: top.name, topFile: top.file, topLine: top.line } : {}),
+        ...(kept[0] ? { topCount: kept[0].count } : {}),
+        build: r.build,
+      },
+    };
+  },
+};
