@@ -1,6 +1,7 @@
 // Strings from targets never become markup in the console: a process whose command line and
-// frame names are HTML and script is listed, opened, compared and searched, and the page shows
-// the text as text. Runs against an in-process console with a stand-in agent (no BPF needed).
+// frame names are HTML and script is listed, opened, compared and searched, its Lua backtrace
+// (names, files, locals, upvalues) and its report (findings, suspicious values) are shown, and
+// the page shows the text as text. Runs against an in-process console with a stand-in agent (no BPF needed).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -47,6 +48,29 @@ test('target strings are shown as text on every page, never run as HTML or scrip
     assert.equal(up.status, 201);
     ids.push(up.json.id);
   }
+  // A Lua backtrace and a report whose every string from the target is markup.
+  const frame = (name: string) => ({
+    kind: 'lua', name, file: `/srv/${EVIL}.lua`, line: 7, inTrace: true,
+    locals: [{ name: EVIL, type: 'string', text: `"${EVIL2}"` }, { name: 'weight', type: 'string', text: '"0"' }],
+    upvalues: [{ name: `up${EVIL2}`, type: `<b>${EVIL}</b>`, text: EVIL }],
+  });
+  const why = `weight holds the string "0" ${EVIL2}`;
+  const suspicion = { frame: { function: EVIL, file: `/srv/${EVIL}.lua`, line: 7 }, variable: 'weight', value: '"0"', type: 'string', why };
+  const meta = (kind: string) => ({ kind, source: 'agent' as const, host: `h${EVIL}`, pid: 4242, command: `nginx: worker ${EVIL}`, startedAt: Date.now(), settings: { samples: 3, locals: true } });
+  const btId = store.add(meta('lua-bt'), {
+    status: 'done', durationMs: 30, summary: { snapshots: 3 }, warnings: [`warning ${EVIL}`],
+    result: { type: 'lua-backtraces', version: 1, data: { build: `LuaJIT ${EVIL}`, snapshots: 3, idle: 1, requested: 3, omitted: 0, backtraces: [{ count: 3, frames: [frame(EVIL), frame(EVIL2)] }], suspicions: [suspicion] } },
+  });
+  const report = {
+    samples: 12, where: { lua: 90, luaVm: 5, kernel: 5, native: 0 }, verdict: `verdict ${EVIL}`,
+    hottest: { function: EVIL, file: `/srv/${EVIL}.lua`, line: 7, share: 90, callers: [{ function: EVIL2, file: EVIL, line: 1 }] },
+    loop: { snapshots: 3, same: 3 }, frames: [frame(EVIL)], suspicions: [suspicion],
+    findings: [`verdict ${EVIL}`, `The hottest Lua code is ${EVIL2}`, `Look at ${EVIL}: ${why}.`],
+  };
+  const anId = store.add(meta('analyze'), {
+    status: 'done', durationMs: 30, summary: { samples: 12, snapshots: 3 }, profile: readFolded(`main;${EVIL} 9\nmain;${EVIL2} 3\n`),
+    result: { type: 'high-cpu-report', version: 1, data: { process: EVIL, elapsedMs: 1000, hz: 99, report, lua: { build: EVIL, snapshots: 3, idle: 0, backtraces: [] } } },
+  });
   const browser = await launchBrowser(t);
   const { page, errors } = await newPage(browser);
   const safe = async (where: string) => {
@@ -76,6 +100,27 @@ test('target strings are shown as text on every page, never run as HTML or scrip
   await page.locator(`#functions tbody tr`).first().click();
   await page.locator('#flame').hover({ position: { x: 30, y: 27 } });
   await safe('run');
+
+  await page.goto(`${url}/#/runs/${btId}`);
+  await ready(page, 'run');
+  const bt = await page.locator('#luabt').innerText();
+  for (const text of [EVIL, `"${EVIL2}"`, `up${EVIL2}`, `/srv/${EVIL}.lua:7`]) assert.ok(bt.includes(text), `the backtrace shows ${text} as text`);
+  assert.equal(await page.locator('#luabt .bt-frame').first().getAttribute('data-name'), EVIL);
+  assert.match(await page.locator('#luabt tr.suspect[data-name="weight"]').first().getAttribute('title') ?? '', /<\/script><script>/);
+  assert.equal(await page.locator('#luabt .badge.jit').count(), 2, 'frames in a trace are marked');
+  assert.match(await page.locator('main').innerText(), /warning <img src=x/);
+  await safe('lua backtrace');
+
+  await page.goto(`${url}/#/runs/${anId}`);
+  await ready(page, 'run');
+  const findings = await page.locator('#findings').innerText();
+  assert.ok(findings.includes(`Look at ${EVIL}: weight holds the string "0" ${EVIL2}.`), findings);
+  assert.ok((await page.locator('#hottest').innerText()).includes(`${EVIL}()`));
+  assert.ok((await page.locator('#suspicions').innerText()).includes(why));
+  assert.ok((await page.locator('#report-bt').innerText()).includes(`"${EVIL2}"`));
+  assert.ok(((await page.evaluate(`window.fluoroFlame.visibleFrames().map((f) => f.name)`)) as string[]).includes(EVIL));
+  await page.locator('#flame').hover({ position: { x: 30, y: 27 } });
+  await safe('report');
 
   await page.goto(`${url}/#/compare?base=${ids[0]}&target=${ids[1]}`);
   await ready(page, 'compare');

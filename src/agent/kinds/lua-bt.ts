@@ -1,6 +1,7 @@
 // Lua backtraces: snapshots of what the Lua code of a process is doing, grouped, with the locals
 // (and upvalues) of each frame. No profile: the result is the grouped backtraces themselves.
 
+import { suspiciousLocals, type Suspicion } from '../../analysis/high-cpu.js';
 import { luaBacktraces, type LuaBacktrace } from '../../collectors/lua-bt.js';
 import { FluoroError } from '../../errors.js';
 import type { AnalysisKind, ResultDocument } from '../analysis.js';
@@ -15,6 +16,8 @@ export interface LuaBacktracesData {
   backtraces: LuaBacktrace[];
   /** Groups left out to keep the record bounded (the rarest ones). */
   omitted: number;
+  /** Locals and upvalues worth a look (numbers kept in strings), over the kept groups. */
+  suspicions: Suspicion[];
 }
 
 /** Kept per run: the most frequent groups; a loop that never exits is one group anyway. */
@@ -74,16 +77,22 @@ export const luaBtAnalysis: AnalysisKind = {
     const kept = r.backtraces.slice(0, MAX_GROUPS);
     if (r.backtraces.length > kept.length) warnings.push(`only the ${kept.length} most frequent of ${r.backtraces.length} different backtraces are kept`);
     const top = kept[0]?.frames.find((f) => f.kind === 'lua');
+    const seen = new Set<string>();
+    const suspicions = kept.flatMap((b) => suspiciousLocals(b.frames)).filter((s) => {
+      const k = `${s.frame.function}|${s.frame.file}|${s.frame.line}|${s.variable}`;
+      return seen.has(k) ? false : (seen.add(k), true);
+    });
     return {
       interrupted,
       warnings,
-      result: luaBacktracesDocument({ build: r.build, snapshots: r.running, idle: r.idle, requested: samples, backtraces: kept, omitted: r.backtraces.length - kept.length }),
+      result: luaBacktracesDocument({ build: r.build, snapshots: r.running, idle: r.idle, requested: samples, backtraces: kept, omitted: r.backtraces.length - kept.length, suspicions }),
       summary: {
         snapshots: r.running,
         idle: r.idle,
         backtraces: r.backtraces.length,
         ...(top ? { top: top.name, topFile: top.file, topLine: top.line } : {}),
         ...(kept[0] ? { topCount: kept[0].count } : {}),
+        suspicions: suspicions.length,
         build: r.build,
       },
     };

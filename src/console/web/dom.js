@@ -68,5 +68,17 @@ export function settingsText(run) {
   if (s.durationMs !== undefined) parts.push(fmtDuration(Number(s.durationMs)));
   if (s.hz !== undefined) parts.push(`${s.hz} Hz`);
   if (s.lang !== undefined) parts.push(String(s.lang));
+  if (s.samples !== undefined) parts.push(`${s.samples} snapshot${Number(s.samples) === 1 ? '' : 's'}`);
+  if (s.snapshots !== undefined) parts.push(`${s.snapshots} snapshot${Number(s.snapshots) === 1 ? '' : 's'}`);
+  if (s.intervalMs !== undefined) parts.push(`every ${s.intervalMs} ms`);
+  const vars = [s.locals === true ? 'locals' : '', s.upvalues === true ? 'upvalues' : ''].filter(Boolean);
+  if (vars.length) parts.push(vars.join(' + '));
   return parts.join(' · ');
+}
+
+/** What people call each analysis kind. */
+export const KIND_TITLES = { cpu: 'CPU profile', 'lua-bt': 'Lua backtrace', analyze: 'High-CPU analysis' };
+
+export function kindTitle(kind) {
+  return Object.prototype.hasOwnProperty.call(KIND_TITLES, kind) ? KIND_TITLES[kind] : String(kind);
 }

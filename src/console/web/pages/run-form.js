@@ -9,6 +9,14 @@ let info = null;
 function field(p) {
   const id = `f-${p.name}`;
   let input;
+  if (p.type === 'boolean') {
+    input = h('input', { id, name: p.name, type: 'checkbox', checked: !!p.default });
+    return {
+      row: h('div', { class: 'field' }, h('span', { class: 'label' }, p.label),
+        h('label', { class: 'input check', for: id }, input, p.help ? h('span', { class: 'help-inline' }, p.help) : null)),
+      value: () => input.checked,
+    };
+  }
   if (p.type === 'choice') {
     input = h('select', { id, name: p.name }, p.choices.map((c) => h('option', { value: c.value }, c.label)));
     input.value = p.default;

@@ -2,8 +2,10 @@
 // and when it has a profile: the flame graph (mixed/C/Lua, inverted), the top functions, downloads.
 
 import { api } from '../api.js';
-import { badge, clear, fmtDuration, fmtPct, fmtTime, h, note, settingsText, statusBadge } from '../dom.js';
+import { badge, clear, fmtDuration, fmtPct, fmtTime, h, kindTitle, note, settingsText, statusBadge } from '../dom.js';
 import { flamePanel } from '../flame-panel.js';
+import { backtracesView, suspectIn } from './luabt-view.js';
+import { reportView } from './report-view.js';
 
 const FORMATS = [
   ['html', 'HTML'], ['svg', 'SVG'], ['folded', 'Folded'], ['pprof', 'pprof'], ['speedscope', 'Speedscope'],
@@ -21,6 +23,7 @@ function meta(run) {
     item('Duration', fmtDuration(run.durationMs)),
     item('Settings', settingsText(run) || '—'),
     run.summary && run.summary.samples !== undefined ? item('Samples', Number(run.summary.samples).toLocaleString()) : null,
+    run.summary && run.summary.snapshots !== undefined ? item('Snapshots', Number(run.summary.snapshots).toLocaleString()) : null,
     run.source === 'upload' ? item('Source', badge('uploaded', 'rt')) : null,
   );
 }
@@ -36,13 +39,14 @@ export function renderRun(main, id) {
   function header(run) {
     clear(head).append(
       h('div', { class: 'crumbs' }, h('a', { href: '#/runs' }, 'History'), ' / ', `Run ${run.id}`),
-      h('h1', {}, `${run.kind === 'cpu' ? 'CPU profile' : run.kind} · PID ${run.pid ?? '?'}`),
+      h('h1', {}, `${kindTitle(run.kind)} · PID ${run.pid ?? '?'}`),
       h('p', { class: 'mono small cmd-line', title: run.command }, run.command || '—'),
       meta(run),
     );
   }
 
   async function poll() {
+    clearTimeout(timer);
     let run;
     try {
       run = await api.get(`/api/runs/${id}`);
@@ -74,8 +78,40 @@ export function renderRun(main, id) {
     clear(body);
     if (run.error) body.appendChild(note('error', h('strong', {}, run.status === 'failed' ? 'This run failed: ' : ''), run.error));
     for (const w of run.warnings || []) body.appendChild(note('warn', w));
+    if (run.resultType) {
+      const shown = await showResult(run);
+      if (stopped || !shown) return;
+    }
     if (run.hasProfile) showProfile(run);
     else document.body.dataset.ready = '1';
+  }
+
+  /** The kind's own result (Lua backtraces, a report), above the flame graph when there is one. */
+  async function showResult(run) {
+    let doc;
+    try {
+      doc = await api.get(`/api/runs/${id}/result`);
+    } catch (e) {
+      if (!stopped) body.appendChild(note('error', e.message));
+      document.body.dataset.ready = '1';
+      return false;
+    }
+    if (stopped) return false;
+    if (doc.type === 'lua-backtraces' && doc.version === 1) {
+      const d = doc.data;
+      body.append(
+        h('div', { class: 'section-title' }, h('h2', {}, 'Lua backtraces'),
+          h('span', { class: 'muted small' }, `${d.snapshots} snapshot${d.snapshots === 1 ? '' : 's'} of the running Lua code`,
+            d.idle ? `, ${d.idle} CPU sample${d.idle === 1 ? '' : 's'} outside Lua` : '',
+            ` · ${d.backtraces.length} different backtrace${d.backtraces.length === 1 ? '' : 's'}`, d.build ? ` · ${d.build}` : '')),
+        d.backtraces.length ? backtracesView(d.backtraces, { total: d.snapshots, suspect: suspectIn(d.suspicions) }) : note('info', 'No snapshot was taken before the run was cancelled.'),
+      );
+    } else if (doc.type === 'high-cpu-report' && doc.version === 1) {
+      body.append(...reportView(doc.data));
+    } else {
+      body.appendChild(note('warn', `This console cannot show a result of type ${doc.type} version ${doc.version}.`));
+    }
+    return true;
   }
 
   function showProfile(run) {

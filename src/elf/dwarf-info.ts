@@ -1,0 +1,542 @@
+// .debug_info + .debug_abbrev: which function, and which chain of inlined calls, holds an address.
+//
+// Work is lazy and per compile unit. The first lookup reads every unit header and only the unit's
+// own DIE (name, directory, line program, address ranges) to build an address → unit index. A
+// lookup then parses that one unit: its subprograms and DW_TAG_inlined_subroutine entries, with
+// their ranges, nesting, DW_AT_call_file/call_line and the DIE that names them (DW_AT_name, or
+// through DW_AT_abstract_origin / DW_AT_specification). Names are resolved when first asked for.
+// Damage never escapes a lookup: a unit that cannot be read is skipped and counted.
+
+import { DwarfRangeError } from './dwarf-cursor.js';
+import { DW_FORM, DwarfReader, readForm, strAt, unitExtent, type DwarfSections, type FormContext } from './dwarf-forms.js';
+import { LineTable, parseLineProgram } from './dwarf-line.js';
+
+const DW_TAG = { compile_unit: 0x11, partial_unit: 0x3c, subprogram: 0x2e, inlined_subroutine: 0x1d } as const;
+const DW_AT = {
+  name: 0x03, stmt_list: 0x10, low_pc: 0x11, high_pc: 0x12, comp_dir: 0x1b, abstract_origin: 0x31,
+  specification: 0x47, ranges: 0x55, call_file: 0x58, call_line: 0x59, linkage_name: 0x6e,
+  str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, MIPS_linkage_name: 0x2007,
+} as const;
+const DW_UT = { compile: 1, partial: 3 } as const;
+const DW_RLE = { end_of_list: 0, base_addressx: 1, startx_endx: 2, startx_length: 3, offset_pair: 4, base_address: 5, start_end: 6, start_length: 7 } as const;
+
+/** Bounds against hostile input. */
+const MAX_UNITS = 1_000_000;
+const MAX_DEPTH = 4096;
+const MAX_RANGES_PER_LIST = 100_000;
+const MAX_NAME_HOPS = 8;
+/** Parsed units kept at once; the least recently used is parsed again if needed. */
+const MAX_PARSED_UNITS = 256;
+
+interface Abbrev {
+  tag: number;
+  children: boolean;
+  attrs: Int32Array;
+  forms: Int32Array;
+  consts: Float64Array;
+}
+
+interface Unit extends FormContext {
+  offset: number;
+  end: number;
+  firstDie: number;
+  abbrevs: Map<number, Abbrev>;
+  name?: string;
+  compDir?: string;
+  stmtList?: number;
+  base: number;
+  strOffsetsBase?: number;
+  addrBase?: number;
+  rnglistsBase?: number;
+}
+
+/** One subprogram or inlined call in a parsed unit, in DIE order (depth first). */
+interface Scope {
+  /** Offset of the DIE that holds (or leads to) the name. */
+  die: number;
+  inlined: boolean;
+  callFile: number;
+  callLine: number;
+  /** Index past the last scope nested in this one. */
+  subtreeEnd: number;
+  /** [lo, hi) pairs. */
+  ranges: number[];
+}
+
+interface ParsedUnit {
+  scopes: Scope[];
+  /** Out-of-line function ranges, sorted: [lo, hi, scope index] triples flattened. */
+  roots: Float64Array;
+  lines: LineTable | undefined;
+}
+
+export interface InlineFrame {
+  /** Function name (the linkage name when the unit gives one), undefined when DWARF does not say. */
+  name: string | undefined;
+  file: string | undefined;
+  line: number;
+}
+
+export interface DwarfStats {
+  units: number;
+  parsedUnits: number;
+  skippedUnits: number;
+  problems: string[];
+}
+
+export class DwarfInfo {
+  private units: Unit[] | undefined;
+  /** Sorted [lo, hi, unit index] triples flattened. */
+  private unitRanges: Float64Array = new Float64Array(0);
+  private readonly abbrevTables = new Map<number, Map<number, Abbrev>>();
+  private readonly parsed = new Map<number, ParsedUnit | null>();
+  private readonly names = new Map<number, { name?: string; linkage?: string }>();
+  readonly stats: DwarfStats = { units: 0, parsedUnits: 0, skippedUnits: 0, problems: [] };
+
+  constructor(private readonly s: DwarfSections) {}
+
+  private problem(what: string): void {
+    this.stats.skippedUnits++;
+    if (this.stats.problems.length < 20) this.stats.problems.push(what);
+  }
+
+  /** Inlined frames at file address `addr`, innermost first; the last is the function holding the code. */
+  frames(addr: number): InlineFrame[] | undefined {
+    try {
+      return this.framesUnsafe(addr);
+    } catch (e) {
+      if (!(e instanceof DwarfRangeError)) throw e;
+      this.problem(e.message);
+      return undefined;
+    }
+  }
+
+  private framesUnsafe(addr: number): InlineFrame[] | undefined {
+    const ui = this.unitFor(addr);
+    if (ui === undefined) return undefined;
+    const unit = this.units![ui]!;
+    const pu = this.parseUnit(ui);
+    if (!pu) return undefined;
+    const row = pu.lines?.lookup(addr);
+    const root = findRoot(pu.roots, addr);
+    if (root === undefined) return row ? [{ name: undefined, file: row.file, line: row.line }] : undefined;
+    // Walk down: at each level, the nested scope that holds the address (siblings do not overlap).
+    const chain = [root];
+    let cur = root;
+    let i = root + 1;
+    while (i < pu.scopes[cur]!.subtreeEnd) {
+      const sc = pu.scopes[i]!;
+      if (sc.inlined && contains(sc.ranges, addr)) {
+        chain.push(i);
+        cur = i;
+        i++;
+      } else i = Math.max(sc.subtreeEnd, i + 1);
+    }
+    const out: InlineFrame[] = [];
+    let file = row?.file;
+    let line = row?.line ?? 0;
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const sc = pu.scopes[chain[k]!]!;
+      const n = this.nameOf(sc.die);
+      out.push({ name: n.linkage ?? n.name, file, line });
+      file = pu.lines?.fileName(sc.callFile);
+      line = sc.callLine;
+    }
+    return out;
+  }
+
+  /** The source line at `addr` from the line table alone. */
+  line(addr: number): { file: string; line: number } | undefined {
+    try {
+      const ui = this.unitFor(addr);
+      return ui === undefined ? undefined : this.parseUnit(ui)?.lines?.lookup(addr);
+    } catch (e) {
+      if (!(e instanceof DwarfRangeError)) throw e;
+      return undefined;
+    }
+  }
+
+  // ---- the unit index -------------------------------------------------------------------------
+
+  private loadUnits(): Unit[] {
+    if (this.units) return this.units;
+    this.units = [];
+    const info = this.s.get('.debug_info');
+    const ranges: number[] = [];
+    let off = 0;
+    while (info && off + 11 <= info.length && this.units.length < MAX_UNITS) {
+      let next: number;
+      try {
+        const u = unitExtent(info, off);
+        next = u.end;
+        const unit = this.readUnitHeader(info, u);
+        if (unit) {
+          const idx = this.units.length;
+          this.units.push(unit);
+          for (let k = 0; k + 1 < unit.ranges.length; k += 2) {
+            if (unit.ranges[k]! < unit.ranges[k + 1]!) ranges.push(unit.ranges[k]!, unit.ranges[k + 1]!, idx);
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof DwarfRangeError)) throw e;
+        this.problem(`unit at 0x${off.toString(16)}: ${e.message}`);
+        break; // without a length we cannot find the next unit
+      }
+      off = next;
+    }
+    this.stats.units = this.units.length;
+    this.unitRanges = sortTriples(ranges);
+    return this.units;
+  }
+
+  private readUnitHeader(info: Buffer, u: ReturnType<typeof unitExtent>): (Unit & { ranges: number[] }) | undefined {
+    const r = new DwarfReader(info, u.body, u.end);
+    let addressSize: number;
+    let abbrevOffset: number;
+    if (u.version >= 5) {
+      const type = r.u8();
+      addressSize = r.u8();
+      abbrevOffset = r.offset(u.offsetSize);
+      if (type !== DW_UT.compile && type !== DW_UT.partial) return undefined; // type units, split units
+    } else if (u.version >= 2) {
+      abbrevOffset = r.offset(u.offsetSize);
+      addressSize = r.u8();
+    } else return undefined;
+    if (addressSize !== 4 && addressSize !== 8) throw new DwarfRangeError(`address size ${addressSize}`);
+    const unit: Unit & { ranges: number[] } = {
+      offset: u.offset, end: u.end, firstDie: r.pos, version: u.version, offsetSize: u.offsetSize, addressSize,
+      abbrevs: this.abbrevTable(abbrevOffset), base: 0, ranges: [],
+    };
+    // The unit's own DIE.
+    const ab = unit.abbrevs.get(r.uleb());
+    if (!ab || (ab.tag !== DW_TAG.compile_unit && ab.tag !== DW_TAG.partial_unit)) return undefined;
+    let low: number | undefined, high: number | undefined, highForm = 0, rangesVal: number | undefined, rangesForm = 0;
+    const strs: [number, number, number][] = [];
+    for (let i = 0; i < ab.attrs.length; i++) {
+      const at = ab.attrs[i]!, form = ab.forms[i]!;
+      const v = readForm(r, form, unit, ab.consts[i]);
+      if (typeof v === 'string') {
+        if (at === DW_AT.name) unit.name = v;
+        else if (at === DW_AT.comp_dir) unit.compDir = v;
+        continue;
+      }
+      switch (at) {
+        case DW_AT.name: case DW_AT.comp_dir: strs.push([at, form, v]); break;
+        case DW_AT.stmt_list: unit.stmtList = v; break;
+        case DW_AT.low_pc: low = v; if (isAddrx(form)) strs.push([at, form, v]); break;
+        case DW_AT.high_pc: high = v; highForm = form; break;
+        case DW_AT.ranges: rangesVal = v; rangesForm = form; break;
+        case DW_AT.str_offsets_base: unit.strOffsetsBase = v; break;
+        case DW_AT.addr_base: unit.addrBase = v; break;
+        case DW_AT.rnglists_base: unit.rnglistsBase = v; break;
+      }
+    }
+    // Indexed forms depend on the bases, which may come after them in the DIE.
+    for (const [at, form, v] of strs) {
+      if (at === DW_AT.low_pc) low = this.address(unit, form, v);
+      else if (at === DW_AT.name) unit.name = this.str(unit, form, v);
+      else unit.compDir = this.str(unit, form, v);
+    }
+    if (low !== undefined) unit.base = low;
+    if (rangesVal !== undefined) unit.ranges = this.rangeList(unit, rangesForm, rangesVal);
+    else if (low !== undefined && high !== undefined) unit.ranges = [low, this.highPc(unit, low, highForm, high)];
+    return unit;
+  }
+
+  private abbrevTable(offset: number): Map<number, Abbrev> {
+    let t = this.abbrevTables.get(offset);
+    if (t) return t;
+    t = new Map();
+    const buf = this.s.get('.debug_abbrev');
+    if (!buf || offset >= buf.length) throw new DwarfRangeError('abbreviation table out of bounds');
+    const r = new DwarfReader(buf, offset);
+    for (;;) {
+      const code = r.uleb();
+      if (code === 0) break;
+      const tag = r.uleb();
+      const children = r.u8() !== 0;
+      const attrs: number[] = [], forms: number[] = [], consts: number[] = [];
+      for (;;) {
+        const at = r.uleb();
+        const form = r.uleb();
+        if (at === 0 && form === 0) break;
+        attrs.push(at);
+        forms.push(form);
+        consts.push(form === DW_FORM.implicit_const ? r.sleb() : 0);
+        if (attrs.length > 4096) throw new DwarfRangeError('abbreviation with too many attributes');
+      }
+      t.set(code, { tag, children, attrs: Int32Array.from(attrs), forms: Int32Array.from(forms), consts: Float64Array.from(consts) });
+      if (t.size > 1_000_000) throw new DwarfRangeError('abbreviation table too large');
+    }
+    this.abbrevTables.set(offset, t);
+    return t;
+  }
+
+  private unitFor(addr: number): number | undefined {
+    this.loadUnits();
+    const i = findTriple(this.unitRanges, addr);
+    return i === undefined ? undefined : this.unitRanges[i * 3 + 2];
+  }
+
+  private unitAtOffset(off: number): Unit | undefined {
+    const units = this.loadUnits();
+    let lo = 0, hi = units.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = units[mid]!;
+      if (off < u.offset) hi = mid - 1;
+      else if (off >= u.end) lo = mid + 1;
+      else return u;
+    }
+    return undefined;
+  }
+
+  // ---- forms that need the unit's bases ------------------------------------------------------
+
+  private str(unit: Unit, form: number, v: number): string | undefined {
+    switch (form) {
+      case DW_FORM.strp: return strAt(this.s.get('.debug_str'), v);
+      case DW_FORM.line_strp: return strAt(this.s.get('.debug_line_str'), v);
+      case DW_FORM.strx: case DW_FORM.strx1: case DW_FORM.strx2: case DW_FORM.strx3: case DW_FORM.strx4: case DW_FORM.GNU_str_index: {
+        const offs = this.s.get('.debug_str_offsets');
+        const at = (unit.strOffsetsBase ?? 8) + v * unit.offsetSize;
+        if (!offs || at + unit.offsetSize > offs.length) return undefined;
+        return strAt(this.s.get('.debug_str'), new DwarfReader(offs, at).offset(unit.offsetSize));
+      }
+      default: return undefined; // DW_FORM_GNU_strp_alt and friends: in a supplementary file we do not read
+    }
+  }
+
+  private address(unit: Unit, form: number, v: number): number {
+    if (!isAddrx(form)) return v;
+    const buf = this.s.get('.debug_addr');
+    const at = (unit.addrBase ?? 8) + v * unit.addressSize;
+    if (!buf || at + unit.addressSize > buf.length) throw new DwarfRangeError('address index out of bounds');
+    return new DwarfReader(buf, at).address(unit.addressSize);
+  }
+
+  private highPc(unit: Unit, low: number, form: number, v: number): number {
+    return form === DW_FORM.addr || isAddrx(form) ? this.address(unit, form, v) : low + v;
+  }
+
+  private rangeList(unit: Unit, form: number, v: number): number[] {
+    const out: number[] = [];
+    if (unit.version < 5) {
+      const buf = this.s.get('.debug_ranges');
+      if (!buf) return out;
+      const r = new DwarfReader(buf, Math.min(v, buf.length));
+      let base = unit.base;
+      const maxAddr = unit.addressSize === 8 ? Infinity : 0xffffffff;
+      while (out.length < 2 * MAX_RANGES_PER_LIST) {
+        const a = r.address(unit.addressSize);
+        const b = r.address(unit.addressSize);
+        if (a === 0 && b === 0) break;
+        if (a === maxAddr) base = b;
+        else out.push(base + a, base + b);
+      }
+      return out;
+    }
+    const buf = this.s.get('.debug_rnglists');
+    if (!buf) return out;
+    let off = v;
+    if (form === DW_FORM.rnglistx) {
+      const base = unit.rnglistsBase ?? 12;
+      const at = base + v * unit.offsetSize;
+      if (at + unit.offsetSize > buf.length) throw new DwarfRangeError('range list index out of bounds');
+      off = base + new DwarfReader(buf, at).offset(unit.offsetSize);
+    }
+    if (off >= buf.length) throw new DwarfRangeError('range list out of bounds');
+    const r = new DwarfReader(buf, off);
+    let base = unit.base;
+    const addrx = (i: number): number => this.address(unit, DW_FORM.addrx, i);
+    while (out.length < 2 * MAX_RANGES_PER_LIST) {
+      const kind = r.u8();
+      if (kind === DW_RLE.end_of_list) break;
+      switch (kind) {
+        case DW_RLE.base_addressx: base = addrx(r.uleb()); break;
+        case DW_RLE.startx_endx: { const a = addrx(r.uleb()); out.push(a, addrx(r.uleb())); break; }
+        case DW_RLE.startx_length: { const a = addrx(r.uleb()); out.push(a, a + r.uleb()); break; }
+        case DW_RLE.offset_pair: { const a = r.uleb(); out.push(base + a, base + r.uleb()); break; }
+        case DW_RLE.base_address: base = r.address(unit.addressSize); break;
+        case DW_RLE.start_end: { const a = r.address(unit.addressSize); out.push(a, r.address(unit.addressSize)); break; }
+        case DW_RLE.start_length: { const a = r.address(unit.addressSize); out.push(a, a + r.uleb()); break; }
+        default: throw new DwarfRangeError(`unknown range list entry ${kind}`);
+      }
+    }
+    return out;
+  }
+
+  // ---- one unit's functions and inlined calls -------------------------------------------------
+
+  private parseUnit(ui: number): ParsedUnit | undefined {
+    const hit = this.parsed.get(ui);
+    if (hit !== undefined) {
+      this.parsed.delete(ui);
+      this.parsed.set(ui, hit);
+      return hit ?? undefined;
+    }
+    let pu: ParsedUnit | null = null;
+    try {
+      pu = this.parseUnitUnsafe(this.units![ui]!);
+      this.stats.parsedUnits++;
+    } catch (e) {
+      if (!(e instanceof DwarfRangeError)) throw e;
+      this.problem(`unit at 0x${this.units![ui]!.offset.toString(16)}: ${e.message}`);
+    }
+    this.parsed.set(ui, pu);
+    if (this.parsed.size > MAX_PARSED_UNITS) this.parsed.delete(this.parsed.keys().next().value!);
+    return pu ?? undefined;
+  }
+
+  private parseUnitUnsafe(unit: Unit): ParsedUnit {
+    const info = this.s.get('.debug_info')!;
+    const r = new DwarfReader(info, unit.firstDie, unit.end);
+    const scopes: Scope[] = [];
+    const roots: number[] = [];
+    // Open scopes with the DIE depth of their children.
+    const open: { scope: number; depth: number }[] = [];
+    let depth = 0;
+    while (r.pos < r.end) {
+      const dieOff = r.pos;
+      const code = r.uleb();
+      if (code === 0) {
+        depth--;
+        while (open.length && open[open.length - 1]!.depth > depth) scopes[open.pop()!.scope]!.subtreeEnd = scopes.length;
+        if (depth <= 0) break;
+        continue;
+      }
+      const ab = unit.abbrevs.get(code);
+      if (!ab) throw new DwarfRangeError(`unknown abbreviation ${code} at 0x${dieOff.toString(16)}`);
+      const want = ab.tag === DW_TAG.subprogram || ab.tag === DW_TAG.inlined_subroutine;
+      let low: number | undefined, lowForm = 0, high: number | undefined, highForm = 0, rangesVal: number | undefined, rangesForm = 0;
+      let origin: number | undefined, callFile = 0, callLine = 0;
+      for (let i = 0; i < ab.attrs.length; i++) {
+        const form = ab.forms[i]!;
+        const v = readForm(r, form, unit, ab.consts[i]);
+        if (!want || typeof v === 'string') continue;
+        switch (ab.attrs[i]) {
+          case DW_AT.low_pc: low = v; lowForm = form; break;
+          case DW_AT.high_pc: high = v; highForm = form; break;
+          case DW_AT.ranges: rangesVal = v; rangesForm = form; break;
+          case DW_AT.abstract_origin: case DW_AT.specification: origin = this.ref(unit, form, v); break;
+          case DW_AT.call_file: callFile = v; break;
+          case DW_AT.call_line: callLine = v; break;
+        }
+      }
+      if (want) {
+        let ranges: number[] = [];
+        if (rangesVal !== undefined) ranges = this.rangeList(unit, rangesForm, rangesVal);
+        else if (low !== undefined && high !== undefined) {
+          const lo = this.address(unit, lowForm, low);
+          ranges = [lo, this.highPc(unit, lo, highForm, high)];
+        }
+        const inlined = ab.tag === DW_TAG.inlined_subroutine;
+        // Declarations and abstract instances have no code: they only name things.
+        if (ranges.length > 0) {
+          const idx = scopes.length;
+          scopes.push({ die: origin !== undefined && !this.hasOwnName(ab) ? origin : dieOff, inlined, callFile, callLine, subtreeEnd: idx + 1, ranges });
+          if (!inlined) for (let k = 0; k + 1 < ranges.length; k += 2) roots.push(ranges[k]!, ranges[k + 1]!, idx);
+          if (ab.children) open.push({ scope: idx, depth: depth + 1 });
+        }
+      }
+      if (ab.children) {
+        depth++;
+        if (depth > MAX_DEPTH) throw new DwarfRangeError('DIE tree too deep');
+      } else if (depth === 0) break; // a unit DIE without children
+    }
+    while (open.length) scopes[open.pop()!.scope]!.subtreeEnd = scopes.length;
+    let lines: LineTable | undefined;
+    if (unit.stmtList !== undefined) {
+      const res = parseLineProgram(this.s, unit.stmtList, unit.compDir, unit.name);
+      if (res.problem) this.problem(`line program at 0x${unit.stmtList.toString(16)}: ${res.problem}`);
+      lines = res.table;
+    }
+    return { scopes, roots: sortTriples(roots), lines };
+  }
+
+  private hasOwnName(ab: Abbrev): boolean {
+    for (let i = 0; i < ab.attrs.length; i++) {
+      const a = ab.attrs[i];
+      if (a === DW_AT.name || a === DW_AT.linkage_name || a === DW_AT.MIPS_linkage_name) return true;
+    }
+    return false;
+  }
+
+  /** A reference attribute as an offset in .debug_info (undefined for references into other files). */
+  private ref(unit: Unit, form: number, v: number): number | undefined {
+    switch (form) {
+      case DW_FORM.ref1: case DW_FORM.ref2: case DW_FORM.ref4: case DW_FORM.ref8: case DW_FORM.ref_udata:
+        return unit.offset + v;
+      case DW_FORM.ref_addr: return v;
+      default: return undefined;
+    }
+  }
+
+  // ---- names ----------------------------------------------------------------------------------
+
+  private nameOf(die: number, hops = 0): { name?: string; linkage?: string } {
+    const hit = this.names.get(die);
+    if (hit) return hit;
+    let out: { name?: string; linkage?: string } = {};
+    const unit = this.unitAtOffset(die);
+    if (unit) {
+      const r = new DwarfReader(this.s.get('.debug_info')!, die, unit.end);
+      const ab = unit.abbrevs.get(r.uleb());
+      let origin: number | undefined;
+      if (ab) {
+        for (let i = 0; i < ab.attrs.length; i++) {
+          const form = ab.forms[i]!;
+          const v = readForm(r, form, unit, ab.consts[i]);
+          const at = ab.attrs[i];
+          if (at === DW_AT.name) out.name = typeof v === 'string' ? v : this.str(unit, form, v);
+          else if (at === DW_AT.linkage_name || at === DW_AT.MIPS_linkage_name) out.linkage = typeof v === 'string' ? v : this.str(unit, form, v);
+          else if ((at === DW_AT.abstract_origin || at === DW_AT.specification) && typeof v === 'number') origin = this.ref(unit, form, v);
+        }
+      }
+      if ((out.name === undefined || out.linkage === undefined) && origin !== undefined && origin !== die && hops < MAX_NAME_HOPS) {
+        const o = this.nameOf(origin, hops + 1);
+        out = { name: out.name ?? o.name, linkage: out.linkage ?? o.linkage };
+      }
+    }
+    this.names.set(die, out);
+    return out;
+  }
+}
+
+function isAddrx(form: number): boolean {
+  return form === DW_FORM.addrx || (form >= DW_FORM.addrx1 && form <= DW_FORM.addrx4) || form === DW_FORM.GNU_addr_index;
+}
+
+function contains(ranges: number[], addr: number): boolean {
+  for (let k = 0; k + 1 < ranges.length; k += 2) if (addr >= ranges[k]! && addr < ranges[k + 1]!) return true;
+  return false;
+}
+
+/** [lo, hi, value] triples sorted by lo, flattened into one array. */
+function sortTriples(flat: number[]): Float64Array {
+  const n = flat.length / 3;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((a, b) => flat[a * 3]! - flat[b * 3]! || flat[b * 3 + 1]! - flat[a * 3 + 1]!);
+  const out = new Float64Array(n * 3);
+  idx.forEach((j, i) => out.set([flat[j * 3]!, flat[j * 3 + 1]!, flat[j * 3 + 2]!], i * 3));
+  return out;
+}
+
+/** Index of the triple whose [lo, hi) holds `addr` (the last starting at or before it, looking back a little for enclosing ones). */
+function findTriple(t: Float64Array, addr: number): number | undefined {
+  let lo = 0, hi = t.length / 3 - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid * 3]! <= addr) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let i = found, n = 0; i >= 0 && n < 16; i--, n++) if (addr < t[i * 3 + 1]!) return i;
+  return undefined;
+}
+
+function findRoot(roots: Float64Array, addr: number): number | undefined {
+  const i = findTriple(roots, addr);
+  return i === undefined ? undefined : roots[i * 3 + 2];
+}
