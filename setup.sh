@@ -11,6 +11,7 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 # Toolchain and libraries fluoro is built with, and the real programs it is tested on.
 packages=(
   clang llvm make gcc libc6-dev libelf-dev # BPF objects and test programs
+  libc6-dbg                                # libc's DWARF: lines and inlined frames for libc in tests
   libbpf-dev bpftool                       # libbpf.so.1 (loaded through koffi) and vmlinux.h
   linux-perf                               # perf, the reference tool in tests and benchmarks
   nginx-extras luajit2 libluajit2-5.1-dev  # OpenResty's LuaJIT2 in nginx and as a CLI
