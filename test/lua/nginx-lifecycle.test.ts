@@ -44,14 +44,15 @@ bpfTest('nginx reload while profiling every process: each VM keeps its own funct
   const nginx = await startNginx(t, {
     lua: true,
     luaFiles: { 'burn.lua': BURN_LUA },
-    server: 'location / { content_by_lua_block { require("burn").handle() } }',
+    server: `location / { content_by_lua_block { require("burn").handle() } }
+             location = /pid { content_by_lua_block { ngx.say(ngx.worker.pid()) } }`,
   });
   const before = nginx.workers();
-  const load = startWrk(t, nginx.url, 15, { connections: 2, closeConnections: true });
+  const load = startWrk(t, nginx.url, 20, { connections: 2, closeConnections: true });
   let sampling!: () => void;
   const started = new Promise<void>((resolve) => (sampling = resolve));
   const profiling = profileCpu({
-    all: true, durationMs: 6000, hz: 199, kernel: false, perThread: false, runtimes: [luajitRuntime()],
+    all: true, durationMs: 9000, hz: 199, kernel: false, perThread: false, runtimes: [luajitRuntime()],
     onProgress: () => sampling(),
   });
   await started;
@@ -59,6 +60,12 @@ bpfTest('nginx reload while profiling every process: each VM keeps its own funct
   // The new workers load a changed module: its functions have new names.
   writeFileSync(join(nginx.prefix, 'lua', 'burn.lua'), BURN_LUA.replace(/heavy/g, 'heavy_v2').replace(/medium/g, 'medium_v2'));
   const after = await nginx.reload();
+  // Wait until the new worker answers: the old one finishes its requests first.
+  for (let i = 0; i < 100; i++) {
+    const pid = Number(await fetch(`${nginx.url}pid`).then((r) => r.text()).catch(() => '0'));
+    if (after.includes(pid)) break;
+    await sleep(50);
+  }
   const result = await profiling;
   load.stop();
 

@@ -90,6 +90,18 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
   // Targets named by PID are prepared before sampling starts, their code's tables included: the
   // first samples are complete, and draining never stalls on parsing libc while the ring fills.
   for (const pid of pids) contextOf(pid, String(pid))?.modules.preload();
+  // With --all, processes a runtime recognises are prepared too (the others on demand), so a
+  // LuaJIT process's first samples already carry Lua frames.
+  if (o.all) {
+    for (const pid of listPids()) {
+      if (pid === process.pid || contexts.has(pid)) continue;
+      try {
+        if (o.runtimes?.some((rt) => rt.wants?.(pid))) contextOf(pid, String(pid));
+      } catch {
+        // gone already
+      }
+    }
+  }
 
   let failure: unknown;
   const capture = startCpuCapture({
