@@ -257,6 +257,36 @@ test('a Lua backtrace of a process without LuaJIT is stored as failed, with the 
   assert.equal(res.json.error, `run ${run.id} has no result (it failed: process ${plain.pid} runs no LuaJIT VM that fluoro recognises)`);
 });
 
+bpfTest('an analyze run shows progress, and a cancel keeps its profile and report, stored as cancelled', async (t) => {
+  const { server, store } = consoleFor(t);
+  const busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+  t.after(() => busy.kill('SIGKILL'));
+  const r = await inject(server, 'POST', '/api/runs', { kind: 'analyze', pid: busy.pid, params: { durationMs: 60_000, hz: 99, snapshots: 3 } });
+  assert.equal(r.status, 202, JSON.stringify(r.json));
+  let progress: { elapsedMs: number; fraction: number; detail?: string } | null = null;
+  const deadline = Date.now() + 15_000;
+  while (!progress?.detail || !/samples/.test(progress.detail)) {
+    assert.ok(Date.now() < deadline, `progress is reported; last ${JSON.stringify(progress)}`);
+    await new Promise((res) => setTimeout(res, 200));
+    progress = (await inject(server, 'GET', `/api/runs/${r.json.id}`)).json.progress;
+  }
+  assert.ok(progress.fraction >= 0 && progress.fraction < 0.5);
+  await new Promise((res) => setTimeout(res, 1000));
+  const c = await inject(server, 'POST', `/api/runs/${r.json.id}/cancel`, {});
+  assert.equal(c.status, 200, JSON.stringify(c.json));
+  assert.equal(c.json.status, 'cancelled');
+  const run = store.get(r.json.id)!;
+  assert.equal(run.hasProfile, true, 'the profile collected before the cancel is kept');
+  assert.equal(run.resultType, 'high-cpu-report');
+  const res = await inject(server, 'GET', `/api/runs/${run.id}/result`);
+  assert.equal(res.status, 200);
+  assert.equal(res.json.kind, 'analyze');
+  assert.ok(res.json.data.report.samples > 0);
+  assert.equal(res.json.data.lua, null, 'sh runs no LuaJIT');
+  assert.match(res.json.data.report.verdict, /C code outside the Lua VM|kernel/);
+  assert.ok(run.warnings.some((w) => /runs no LuaJIT VM that fluoro recognises/.test(w)), run.warnings.join('; '));
+});
+
 test('a large profile (50,000 distinct stacks) is stored, and its views are served quickly', async (t) => {
   const { server } = consoleFor(t);
   const lines: string[] = [];
