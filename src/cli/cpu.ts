@@ -36,14 +36,26 @@ function pickFormat(flags: CpuFlags, output: string): Format {
   return formatForPath(output) ?? formatByName('html');
 }
 
-/** Kernel symbols, or a warning and addresses when the kernel hides them. */
-export function kernelSymbolsOrWarn(): KernelSymbols | undefined {
-  try {
-    return kernelSymbols();
-  } catch (err) {
-    process.stderr.write(`fluoro: warning: ${terminalSafe((err as Error).message)}; kernel frames will show addresses\n`);
-    return undefined;
-  }
+/**
+ * Kernel symbols, loaded when the first kernel frame is named (after sampling, so the table of
+ * some 120,000 symbols does not add to the profiler's footprint while it samples); a warning and
+ * addresses when the kernel hides them.
+ */
+export function kernelSymbolsOrWarn(): Pick<KernelSymbols, 'name'> {
+  let table: KernelSymbols | null | undefined;
+  return {
+    name(addr: bigint): string | undefined {
+      if (table === undefined) {
+        try {
+          table = kernelSymbols();
+        } catch (err) {
+          process.stderr.write(`fluoro: warning: ${terminalSafe((err as Error).message)}; kernel frames will show addresses\n`);
+          table = null;
+        }
+      }
+      return table?.name(addr);
+    },
+  };
 }
 
 function defaultOutput(target: string): string {
