@@ -274,8 +274,14 @@ export class DwarfInfo {
 
   private unitFor(addr: number): number | undefined {
     this.loadUnits();
-    const i = findTriple(this.unitRanges, addr);
-    return i === undefined ? undefined : this.unitRanges[i * 3 + 2];
+    // Units can claim the same code: the linker points the DWARF of discarded COMDAT copies (C++
+    // inline functions, templates) at the copy it kept. Like addr2line, the first unit wins.
+    const t = this.unitRanges;
+    let best: number | undefined;
+    for (let i = findTriple(t, addr) ?? -1, n = 0; i >= 0 && n < 256; i--, n++) {
+      if (addr >= t[i * 3]! && addr < t[i * 3 + 1]! && (best === undefined || t[i * 3 + 2]! < best)) best = t[i * 3 + 2]!;
+    }
+    return best;
   }
 
   private unitAtOffset(off: number): Unit | undefined {
