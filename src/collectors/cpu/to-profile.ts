@@ -4,6 +4,7 @@
 import { ProfileBuilder } from '../../model/builder.js';
 import type { Location } from '../../model/profile.js';
 import { sourceFrames } from '../../symbolize/dwarf.js';
+import { demangle } from '../../symbolize/demangle.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
 import type { CountedStack, RawFrame } from './stacks.js';
 
