@@ -14,6 +14,7 @@ import { openMappedFile } from '../proc/files.js';
 import { findMapping, readMaps, type Mapping } from '../proc/maps.js';
 import { readMemoryUpTo } from '../proc/memory.js';
 import { symbolizerFor, type NativeSymbolizer } from '../symbolize/native.js';
+import { ProcessPerfMap } from '../symbolize/perf-map.js';
 import { loadBias, type ModuleLookup, type UnwindModule } from './native.js';
 
 export interface Module extends UnwindModule {
@@ -53,6 +54,7 @@ export class ProcessModules implements ModuleLookup {
   private maps: Mapping[] = [];
   private readonly modules = new Map<bigint, Module | null>();
   private lastRefresh = 0;
+  private perfMap: ProcessPerfMap | undefined;
 
   constructor(readonly pid: number) {
     this.refresh();
@@ -139,6 +141,12 @@ export class ProcessModules implements ModuleLookup {
   /** The process's mappings as last read. */
   get mappings(): readonly Mapping[] {
     return this.maps;
+  }
+
+  /** The name a JIT gave the code at `addr` in its perf map (/tmp/perf-PID.map), if it keeps one. */
+  jitName(addr: bigint): string | undefined {
+    this.perfMap ??= new ProcessPerfMap(this.pid);
+    return this.perfMap.name(addr);
   }
 
   /** The mapping holding `addr` (any permissions), for naming anonymous and JIT code. */

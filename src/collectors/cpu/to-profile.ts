@@ -62,7 +62,8 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
     if (sym) {
       // With DWARF: one line per inlined call, innermost first, each with its source line.
       const src = sourceFrames(sym.module.file, sym.vaddr, sym.name);
-      const lines = src?.map((l) => ({ func: b.func({ name: l.name, file: l.file }), line: l.line })) ?? [{ func: b.func({ name: sym.name, file: '' }) }];
+      const fn = (n: string, file: string) => b.func({ name: demangle(n), systemName: n, file });
+      const lines = src?.map((l) => ({ func: fn(l.name, l.file), line: l.line })) ?? [{ func: fn(sym.name, '') }];
       loc = b.location({ kind: 'native', address: f.addr, ...(mapping ? { mapping } : {}), lines });
     } else if (mod) {
       const name = `${basename(mod.name)}+0x${(pc - mod.bias).toString(16)}`;
@@ -71,7 +72,9 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
       // Code outside any file: JIT-compiled code, or memory we could not attribute.
       const m = modules?.mapping(pc);
       const jit = m !== undefined && m.perms[2] === 'x' && m.inode === 0;
-      loc = b.location({ kind: jit ? 'jit' : 'unknown', address: f.addr, lines: [{ func: b.func({ name: jit ? '[jit]' : '[unknown]' }) }] });
+      // A JIT that writes /tmp/perf-PID.map names its code there.
+      const name = jit ? (modules?.jitName(pc) ?? '[jit]') : '[unknown]';
+      loc = b.location({ kind: jit ? 'jit' : 'unknown', address: f.addr, lines: [{ func: b.func({ name }) }] });
     }
     names.set(key, loc);
     return loc;
