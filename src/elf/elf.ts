@@ -54,6 +54,8 @@ function num(path: string, v: bigint, what: string): number {
 export class ElfFile {
   readonly type: 'exec' | 'dyn' | 'rel' | 'core' | 'other';
   readonly machine: number;
+  /** e_entry: the file vaddr where the program starts (0 when the file has none, as most .so). */
+  readonly entry: number;
   readonly sections: readonly Section[];
   readonly loads: readonly LoadSegment[];
   private readonly byName = new Map<string, Section>();
@@ -69,6 +71,8 @@ export class ElfFile {
     const t = header.readUInt16LE(16);
     this.type = t === 2 ? 'exec' : t === 3 ? 'dyn' : t === 1 ? 'rel' : t === 4 ? 'core' : 'other';
     this.machine = header.readUInt16LE(18);
+    const entry = header.readBigUInt64LE(24);
+    this.entry = entry > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(entry);
     this.sections = sections;
     this.loads = loads;
     for (const s of sections) if (s.name && !this.byName.has(s.name)) this.byName.set(s.name, s);

@@ -7,6 +7,9 @@ import { ElfFile } from '../elf/elf.js';
 import { SymbolTable, type FuncSymbol } from '../elf/symbols.js';
 import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
 
+/** How far past e_entry an unnamed _start reaches (glibc's x86-64 _start is 38 bytes). */
+const START_SPAN = 64;
+
 export class NativeSymbolizer {
   readonly symbols: SymbolTable;
   /** Path of the debug file whose symbols were merged in, if one was found. */
@@ -20,14 +23,21 @@ export class NativeSymbolizer {
     this.symbols = debug ? SymbolTable.fromElf(elf, debug) : SymbolTable.fromElf(elf);
   }
 
-  /** The function containing file vaddr `vaddr`. */
+  /**
+   * The function containing file vaddr `vaddr`. A stripped executable still says where it starts
+   * (e_entry): code there that no symbol covers is _start, the root of every stack.
+   */
   lookup(vaddr: number): FuncSymbol | undefined {
-    return this.symbols.lookup(vaddr);
+    const sym = this.symbols.lookup(vaddr);
+    if (sym) return sym;
+    const entry = this.elf.type === 'exec' || this.elf.type === 'dyn' ? this.elf.entry : 0;
+    if (entry !== 0 && vaddr >= entry && vaddr < entry + START_SPAN) return { name: '_start', start: entry, size: START_SPAN };
+    return undefined;
   }
 
   /** The function name at `vaddr`, or undefined. */
   name(vaddr: number): string | undefined {
-    return this.symbols.lookup(vaddr)?.name;
+    return this.lookup(vaddr)?.name;
   }
 }
 
