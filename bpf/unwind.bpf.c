@@ -14,13 +14,15 @@
 #define PF_KTHREAD 0x00200000
 #define MAX_FRAME_BYTES (1ULL << 24)       /* a frame larger than this is damage, not a frame */
 #define RECORD_FRAMES (UNWIND_MAX_KERNEL_FRAMES + UNWIND_MAX_FRAMES)
+#define RECORD_SLOTS 512                   /* a power of two above RECORD_FRAMES: indexes are masked */
 #define DWARF_RBP 6
 #define DWARF_RSP 7
 #define UCONTEXT_GREGS 40                  /* uc_flags, uc_link, uc_stack */
 
 _Static_assert(sizeof(struct unwind_sample) == 48, "record header layout");
 _Static_assert(sizeof(struct unwind_rule) == 12, "rule layout");
-_Static_assert(RECORD_FRAMES == 255, "frames index mask");
+_Static_assert(RECORD_FRAMES < RECORD_SLOTS && (RECORD_SLOTS & (RECORD_SLOTS - 1)) == 0, "frames index mask");
+_Static_assert((UNWIND_MAX_MAPPINGS & (UNWIND_MAX_MAPPINGS - 1)) == 0, "mapping index mask");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -60,7 +62,7 @@ struct {
 
 struct record {
 	struct unwind_sample s;
-	__u64 frames[RECORD_FRAMES + 1];   /* a power of two, so an index can be masked */
+	__u64 frames[RECORD_SLOTS];
 };
 
 struct {
@@ -137,30 +139,50 @@ static __always_inline __u64 read_cs(struct bpf_perf_event_data *ctx)
 	return *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
 }
 
-/* The mapping holding addr: the last one starting at or below it, if it also ends above it. */
-static __always_inline struct unwind_mapping *find_mapping(struct unwind_proc *p, __u64 addr)
-{
-	__u32 lo = 0, hi = p->count, mid;
+struct mapping_search {
+	struct unwind_proc *proc;
+	__u64 addr;
+	__u32 lo, hi;
+};
 
-	if (hi > UNWIND_MAX_MAPPINGS)
-		hi = UNWIND_MAX_MAPPINGS;
-	for (int i = 0; i < UNWIND_MAPPING_SEARCH_STEPS; i++) {
-		if (lo >= hi)
-			break;
-		mid = (lo + hi) / 2;
-		if (mid >= UNWIND_MAX_MAPPINGS)
-			return NULL;
-		if (p->mappings[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0 || lo > UNWIND_MAX_MAPPINGS)
+/* One halving of [lo, hi) towards the first mapping starting above addr (under bpf_loop). */
+static long mapping_search_step(__u32 i, void *data)
+{
+	struct mapping_search *s = data;
+	__u32 mid;
+
+	if (s->lo >= s->hi || !s->proc)
+		return 1;
+	mid = s->lo + (s->hi - s->lo) / 2;
+	if (mid >= UNWIND_MAX_MAPPINGS)
+		return 1;
+	if (s->proc->mappings[mid].start <= s->addr)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+}
+
+/* The mapping holding addr: the last one starting at or below it, if it also ends above it. */
+static __noinline struct unwind_mapping *find_mapping(struct unwind_proc *p, __u64 addr)
+{
+	struct mapping_search s = { .proc = p, .addr = addr };
+	__u32 at;
+
+	if (!p)
 		return NULL;
-	lo -= 1;
-	if (lo >= UNWIND_MAX_MAPPINGS || addr >= p->mappings[lo].end)
+	s.hi = p->count;
+	if (s.hi > UNWIND_MAX_MAPPINGS)
+		s.hi = UNWIND_MAX_MAPPINGS;
+	bpf_loop(UNWIND_MAPPING_SEARCH_STEPS, mapping_search_step, &s, 0);
+	if (s.lo == 0 || s.lo > UNWIND_MAX_MAPPINGS)
 		return NULL;
-	return &p->mappings[lo];
+	at = s.lo - 1;
+	asm volatile("" : "+r"(at));
+	at &= UNWIND_MAX_MAPPINGS - 1;
+	if (addr >= p->mappings[at].end)
+		return NULL;
+	return &p->mappings[at];
 }
 
 static __always_inline struct unwind_row *row_at(__u32 index)
@@ -173,33 +195,49 @@ static __always_inline struct unwind_row *row_at(__u32 index)
 	return &c->rows[index & (UNWIND_ROWS_PER_CHUNK - 1)];
 }
 
+struct row_search {
+	__u32 lo, hi, vaddr, failed;
+};
+
+/* One halving of [lo, hi) towards the first row above vaddr. Run under bpf_loop, so the verifier
+ * checks it once rather than every path through an unrolled search. */
+static long row_search_step(__u32 i, void *data)
+{
+	struct row_search *s = data;
+	struct unwind_row *row;
+	__u32 mid;
+
+	if (s->lo >= s->hi)
+		return 1;
+	mid = s->lo + (s->hi - s->lo) / 2;
+	row = row_at(mid);
+	if (!row) {
+		s->failed = 1;
+		return 1;
+	}
+	if (row->pc <= s->vaddr)
+		s->lo = mid + 1;
+	else
+		s->hi = mid;
+	return 0;
+}
+
 /* The rule of the last row of file `file_id` at or below vaddr; -1 when there is none. */
 static __noinline __s64 find_rule(__u32 file_id, __u32 vaddr)
 {
 	struct unwind_file *f = bpf_map_lookup_elem(&files, &file_id);
+	struct row_search s = {};
 	struct unwind_row *row;
-	__u32 lo, hi, mid, first;
 
 	if (!f)
 		return -1;
-	first = f->first_row;
-	lo = first;
-	hi = first + f->row_count;
-	for (int i = 0; i < UNWIND_ROW_SEARCH_STEPS; i++) {
-		if (lo >= hi)
-			break;
-		mid = lo + (hi - lo) / 2;
-		row = row_at(mid);
-		if (!row)
-			return -1;
-		if (row->pc <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == first)
+	s.lo = f->first_row;
+	s.hi = f->first_row + f->row_count;
+	s.vaddr = vaddr;
+	bpf_loop(UNWIND_ROW_SEARCH_STEPS, row_search_step, &s, 0);
+	if (s.failed || s.lo == f->first_row)
 		return -1;
-	row = row_at(lo - 1);
+	row = row_at(s.lo - 1);
 	if (!row)
 		return -1;
 	return row->rule;
@@ -262,7 +300,7 @@ static long step(__u32 i, void *data)
 	}
 	/* Hidden from the compiler, which would drop the mask as redundant; the verifier needs it. */
 	asm volatile("" : "+r"(index));
-	w->rec->frames[index & RECORD_FRAMES] = w->rip | (w->exact ? UNWIND_PC_EXACT : 0);
+	w->rec->frames[index & (RECORD_SLOTS - 1)] = w->rip | (w->exact ? UNWIND_PC_EXACT : 0);
 	w->n++;
 
 	at = w->exact ? w->rip : w->rip - 1;

@@ -9,7 +9,7 @@
 #include <linux/types.h>
 #endif
 
-#define UNWIND_MAX_FRAMES 128              /* user frames walked per sample */
+#define UNWIND_MAX_FRAMES 256              /* user frames walked per sample (as src/unwind/native.ts) */
 #define UNWIND_MAX_KERNEL_FRAMES 127
 #define UNWIND_MAX_TARGETS 1024
 #define UNWIND_MAX_MAPPINGS 256            /* executable file mappings per process */

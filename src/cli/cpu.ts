@@ -3,6 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { profileCpu, type CpuProfileResult } from '../collectors/cpu/profiler.js';
+import { unwinderByName } from '../collectors/cpu/unwinders.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { FORMATS, formatByName, formatForPath, type Format } from '../formats/index.js';
 import type { Profile } from '../model/profile.js';
@@ -27,6 +28,7 @@ interface CpuFlags {
   byRequest?: boolean;
   lang: string;
   stackBytes: string;
+  unwinder: string;
   upload?: string;
   token?: string;
 }
@@ -102,6 +104,7 @@ export function registerCpu(program: Command): void {
     .option('--per-thread', 'split stacks by thread')
     .option('--by-request', 'nginx + Lua: split stacks by the URI of the request being served')
     .option('--stack-bytes <n>', 'bytes of user stack copied per sample (deeper stacks need more)', '16384')
+    .option('--unwinder <where>', 'where native stacks are unwound: userspace (from a stack copy) or kernel (in BPF, from tables; -p only, no Lua frames)', 'userspace')
     .option('--upload <url>', 'also send the profile to a fluoro console at this URL')
     .option('--token <token>', 'the console\'s access token, for --upload (default: $FLUORO_CONSOLE_TOKEN)')
     .addHelpText(
@@ -123,6 +126,7 @@ Ctrl-C stops early and still writes what was collected.`,
       const stackBytes = parseIntFlag(flags.stackBytes, '--stack-bytes', 0, 32768);
       if (!isView(flags.lang)) throw new UsageError(`--lang must be mixed, c or lua, not ${JSON.stringify(flags.lang)}`);
       const lang = flags.lang;
+      const unwinder = unwinderByName(flags.unwinder);
       const pid = flags.pid !== undefined ? parsePid(flags.pid) : undefined;
       const output = flags.output ?? defaultOutput(pid !== undefined ? String(pid) : 'all');
       const format = pickFormat(flags, output);
@@ -145,6 +149,7 @@ Ctrl-C stops early and still writes what was collected.`,
           kernel: flags.kernel,
           perThread: Boolean(flags.perThread),
           stackBytes,
+          unwinder,
           kernelSymbols: flags.kernel ? kernelSymbolsOrWarn() : undefined,
           byRequest: Boolean(flags.byRequest),
           runtimes: [luajitRuntime({ byRequest: Boolean(flags.byRequest) })],

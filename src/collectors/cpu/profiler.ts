@@ -6,8 +6,9 @@ import { NoSuchProcessError } from '../../errors.js';
 import type { Profile } from '../../model/profile.js';
 import { listPids, processExists, readStat } from '../../proc/process.js';
 import { ProcessModules } from '../../unwind/process-modules.js';
-import { startCpuCapture, type CpuCaptureStats } from './capture.js';
+import type { CpuCaptureStats } from './capture.js';
 import { StackCounter, type ProcessContext, type StackRewriter, type StackStats } from './stacks.js';
+import { userspaceUnwinder, type Unwinder } from './unwinders.js';
 import { toProfile, type KernelSymbols, type RuntimeFrameNamer } from './to-profile.js';
 
 /** A runtime plugin's part in a CPU profile (e.g. LuaJIT): per-process setup and naming. */
@@ -33,6 +34,8 @@ export interface CpuProfileOptions {
   /** Put each sample's request (runtime label `request`) at the root of its stack. */
   byRequest?: boolean;
   stackBytes?: number;
+  /** Where native stacks are unwound; default userspace (see unwinders.ts). */
+  unwinder?: Unwinder;
   kernelSymbols?: KernelSymbols;
   runtimes?: CpuRuntime[];
   onProgress?: (elapsedMs: number, samples: number) => void;
@@ -104,18 +107,21 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
   }
 
   let failure: unknown;
-  const capture = startCpuCapture({
-    ...(o.all ? { all: true } : { pids }),
+  const capture = (o.unwinder ?? userspaceUnwinder).start({
+    pids,
+    all: o.all === true,
     hz: o.hz,
     kernel: o.kernel,
     ...(o.stackBytes !== undefined ? { stackBytes: o.stackBytes } : {}),
-    onSample: (raw) => counter.add(raw, contextOf(raw.pid, raw.comm)),
+    counter,
+    contextOf,
     onLoaded: (obj) => {
       for (const rt of o.runtimes ?? []) rt.bind?.(obj);
     },
     onError: (err) => {
       failure = err;
     },
+    warnings,
   });
 
   // Sampling starts once the program is attached: loading it (the verifier) takes a while, and

@@ -82,21 +82,29 @@ export class StackCounter {
     } else {
       user = [{ kind: 'user', addr: raw.regs.rip, call: false }];
     }
+    this.addUnwound(raw, kernel, user, end, labels);
+  }
+
+  /** Counts a sample whose user stack is already unwound (by the in-kernel unwinder, say). */
+  addUnwound(
+    s: { pid: number; tid: number; comm: string }, kernel: RawFrame[], user: RawFrame[], end: UnwindEnd,
+    labels: Record<string, string> = {},
+  ): void {
     this.stats.samples++;
     this.stats.ends[end] = (this.stats.ends[end] ?? 0) + 1;
     if (end === 'root') this.stats.complete++;
     this.stats.userFrames += user.length;
 
     const frames = kernel.concat(user);
-    const tid = this.perThread ? raw.tid : 0;
+    const tid = this.perThread ? s.tid : 0;
     const labelKey = Object.keys(labels).length ? JSON.stringify(labels) : '';
-    const key = `${raw.pid}/${tid}/${labelKey}/${frames.map(frameKey).join(',')}`;
+    const key = `${s.pid}/${tid}/${labelKey}/${frames.map(frameKey).join(',')}`;
     const found = this.stacks.get(key);
     if (found) {
       found.count++;
       return;
     }
-    this.stacks.set(key, { pid: raw.pid, tid, comm: raw.comm, labels, frames, count: 1, end });
+    this.stacks.set(key, { pid: s.pid, tid, comm: s.comm, labels, frames, count: 1, end });
   }
 
   get distinct(): number {
