@@ -83,6 +83,9 @@ struct walk {
 	__u64 regs[16];                    /* DWARF order; all valid only while `gprs` is set */
 	struct unwind_proc *proc;
 	struct record *rec;
+	/* The mapping of the previous frame: most callers live in the same file as their callee. */
+	__u64 map_start, map_end, map_bias;
+	__u32 map_file;
 	__u32 base;                        /* rec->frames index of the first user pc */
 	__u32 n;                           /* user pcs written */
 	__u8 end;
@@ -304,17 +307,23 @@ static long step(__u32 i, void *data)
 	w->n++;
 
 	at = w->exact ? w->rip : w->rip - 1;
-	m = find_mapping(w->proc, at);
-	if (!m) {
-		w->end = UNWIND_END_NO_MODULE;
-		return 1;
+	if (at < w->map_start || at >= w->map_end) {
+		m = find_mapping(w->proc, at);
+		if (!m) {
+			w->end = UNWIND_END_NO_MODULE;
+			return 1;
+		}
+		w->map_start = m->start;
+		w->map_end = m->end;
+		w->map_bias = m->bias;
+		w->map_file = m->file_id;
 	}
-	vaddr = at - m->bias;
+	vaddr = at - w->map_bias;
 	if (vaddr > 0xffffffffULL) {
 		w->end = UNWIND_END_NO_CFI;
 		return 1;
 	}
-	found = find_rule(m->file_id, (__u32)vaddr);
+	found = find_rule(w->map_file, (__u32)vaddr);
 	if (found < 0) {
 		w->end = UNWIND_END_NO_CFI;
 		return 1;
@@ -372,6 +381,23 @@ static long step(__u32 i, void *data)
 		w->end = UNWIND_END_UNSUPPORTED_RULE;
 		return 1;
 	}
+	slot = cfa + (__s64)rule->rbp_offset;
+	if (rule->rbp_kind == UNWIND_RBP_AT_CFA && rule->rbp_offset + 8 == rule->ra_offset && slot >= w->rsp) {
+		/* The usual prologue (push %rbp right after the call): both slots in one read. */
+		__u64 pair[2];
+
+		if (bpf_probe_read_user(pair, sizeof(pair), (void *)slot)) {
+			w->end = UNWIND_END_STACK_TRUNCATED;
+			return 1;
+		}
+		w->rbp = pair[0];
+		w->rbp_known = 1;
+		w->rsp = cfa;
+		w->rip = pair[1];
+		w->gprs = 0;
+		w->exact = 0;
+		return 0;
+	}
 	if (read_user_u64(&ra, cfa + (__s64)rule->ra_offset)) {
 		w->end = UNWIND_END_STACK_TRUNCATED;
 		return 1;
@@ -379,7 +405,6 @@ static long step(__u32 i, void *data)
 	if (rule->rbp_kind == UNWIND_RBP_AT_CFA) {
 		/* An epilogue's rows still name rbp's save slot after `pop %rbp`; a slot below rsp has
 		 * been popped already, so rbp holds the caller's value (as in src/unwind/native.ts). */
-		slot = cfa + (__s64)rule->rbp_offset;
 		if (slot >= w->rsp) {
 			if (read_user_u64(&saved, slot)) {
 				w->end = UNWIND_END_STACK_TRUNCATED;
