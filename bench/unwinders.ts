@@ -124,9 +124,11 @@ async function main(): Promise<void> {
     const deep = await startTarget(c, buildSpinDeep(dir), ['150']);
     const py = await startTarget(c, '/usr/bin/python3', ['-c', PY]);
     for (let i = 0; i < repeats; i++) {
-      for (const u of unwinders) {
-        rows.push(await measure('deep recursion (150)', deep.pid, u, 99));
-        rows.push(await measure('python3 loop', py.pid, u, 99));
+      for (const hz of [99, 999]) {
+        for (const u of unwinders) {
+          rows.push(await measure('deep recursion (150)', deep.pid, u, hz));
+          rows.push(await measure('python3 loop', py.pid, u, hz));
+        }
       }
     }
     await c.run();
