@@ -10,14 +10,15 @@ import { BpfObject } from '../../src/bpf/object.js';
 import { bpfObjectPath } from '../../src/bpf/paths.js';
 import { profileCpu, type CpuProfileResult } from '../../src/collectors/cpu/profiler.js';
 import { kernelUnwinder, userspaceUnwinder } from '../../src/collectors/cpu/unwinders.js';
-import { outerFunc } from '../../src/model/profile.js';
+import { outerFunc, type Location } from '../../src/model/profile.js';
+import { kernelSymbols } from '../../src/symbolize/kernel.js';
 import { startTarget } from '../../src/proc/testing.js';
 import { bpfTest } from '../support/bpf.js';
 import { startNginx } from '../support/nginx.js';
 import { startWrk } from '../support/wrk.js';
 import { runFluoro } from './cli.js';
 import { completeness, describe, parseFolded } from './folded-stacks.js';
-import { buildSpinDeep, requireProgram, tempDir } from './processes.js';
+import { buildSpinDeep, requireProgram, spawnOwned, tempDir } from './processes.js';
 
 const DEPTH = 150;
 
@@ -84,6 +85,36 @@ bpfTest('nginx static file under wrk, --unwinder kernel: at least 95% of worker 
   assert.ok(c.meanDepth >= 8, describe(c));
   const names = new Set(stacks.flatMap((s) => s.frames.map((f) => f.name)));
   for (const f of ['main', 'ngx_process_events_and_timers', 'ngx_http_core_run_phases']) assert.ok(names.has(f), `${f} is on some stack`);
+}, { timeout: 60_000 });
+
+bpfTest('dd bs=1, --unwinder kernel: samples in system calls unwind from the saved user registers', async (t) => {
+  requireProgram('/usr/bin/dd');
+  const dd = spawnOwned(t, '/usr/bin/dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1']);
+  await new Promise((r) => setTimeout(r, 200));
+  const r = await profileCpu({
+    pids: [dd.pid!], durationMs: 2500, hz: 99, kernel: true, perThread: false, kernelSymbols: kernelSymbols(), unwinder: kernelUnwinder,
+  });
+  const name = (loc: Location) => outerFunc(loc)?.name ?? '?';
+  let samples = 0;
+  let inKernel = 0;
+  let ordered = 0;
+  let fromWrapper = 0;
+  for (const s of r.profile.samples) {
+    const n = s.values[0]!;
+    samples += n;
+    const firstUser = s.stack.findIndex((l) => l.kind !== 'kernel');
+    if (firstUser <= 0) continue;
+    inKernel += n;
+    const user = s.stack.slice(firstUser);
+    if (user.every((l) => l.kind !== 'kernel')) ordered += n;
+    if (/(^|_)(read|write)$/.test(name(user[0]!))) fromWrapper += n;
+  }
+  t.diagnostic(`dd: ${samples} samples, ${inKernel} in the kernel, ${fromWrapper} of those under libc read/write; ends ${JSON.stringify(r.stacks.ends)}`);
+  assert.ok(samples >= 20, `only ${samples} samples`);
+  assert.ok(inKernel >= 0.3 * samples, 'dd with 1-byte blocks lives in system calls');
+  assert.equal(ordered, inKernel, 'kernel frames are always leaf-most');
+  assert.ok(fromWrapper >= 0.9 * inKernel, 'the user stack under the kernel starts in libc\'s wrapper');
+  assert.ok(r.stacks.complete >= 0.9 * r.stacks.samples, `walks end at the root: ${JSON.stringify(r.stacks.ends)}`);
 }, { timeout: 60_000 });
 
 bpfTest('--unwinder kernel refuses --all and unknown unwinders', async (t) => {
