@@ -2,7 +2,7 @@
 // bpf/include/unwind.h): compiles the same UnwindTables the reference unwinder uses into the
 // program's maps (rows, deduplicated rules, per-file row ranges), fills each target's sorted list
 // of executable mappings, attaches, and hands back samples that are already unwound: addresses
-// only, leaf first. Opt-in (`fluoro cpu --unwinder kernel`); kernel-unwind-layout.test.ts checks
+// only, leaf first. Opt-in (`fluoro cpu --unwinder kernel`); kernel-unwind.test.ts checks
 // the constants and layouts below against the header.
 import { existsSync } from 'node:fs';
 
