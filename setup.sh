@@ -52,6 +52,18 @@ else
   say "npm dependencies up to date"
 fi
 
+# Upstream LuaJIT (Debian's libluajit-5.1-2) cannot be installed beside OpenResty's LuaJIT2: both
+# own libluajit-5.1.so.2. Its library is unpacked into .cache/ as a test input for refusing an
+# unknown LuaJIT build by name.
+upstream=.cache/upstream-luajit
+if [[ ! -e $upstream/usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2 ]]; then
+  say "unpacking upstream LuaJIT for tests"
+  mkdir -p .cache/debs "$upstream"
+  (cd .cache/debs && apt-get download -q libluajit-5.1-2 >/dev/null 2>&1) || true
+  deb=$(ls .cache/debs/libluajit-5.1-2_*.deb 2>/dev/null | head -n 1)
+  if [[ -n $deb ]]; then dpkg-deb -x "$deb" "$upstream"; else say "could not download libluajit-5.1-2 (its test will say so)"; fi
+fi
+
 say "building BPF objects"
 make -s -C bpf
 

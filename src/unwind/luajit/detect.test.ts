@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -40,6 +40,17 @@ test('an unknown LuaJIT build is refused with its build-id named', (t) => {
   assert.throws(() => detectLuaJit(copy, 'libluajit-5.1.so.2'), (e: unknown) => {
     assert.ok(e instanceof NotSupportedError);
     assert.match(e.message, /libluajit-5\.1\.so\.2 holds a LuaJIT build fluoro does not know yet \(build-id 0b6563c5/);
+    return true;
+  });
+});
+
+test("Debian's upstream LuaJIT is refused by name, never read with another build's layout", () => {
+  // setup.sh unpacks it into .cache/: it cannot be installed beside OpenResty's LuaJIT2.
+  const upstream = new URL('../../../../.cache/upstream-luajit/usr/lib/x86_64-linux-gnu/libluajit-5.1.so.2', import.meta.url).pathname;
+  assert.ok(existsSync(upstream), `${upstream} is missing: ./setup.sh unpacks Debian's libluajit-5.1-2 there`);
+  assert.throws(() => detectLuaJit(upstream, 'libluajit-5.1.so.2'), (e: unknown) => {
+    assert.ok(e instanceof NotSupportedError);
+    assert.match(e.message, /^libluajit-5\.1\.so\.2 holds a LuaJIT build fluoro does not know yet \(build-id [0-9a-f]{40}\)/);
     return true;
   });
 });
