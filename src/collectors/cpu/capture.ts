@@ -5,17 +5,12 @@ import { existsSync } from 'node:fs';
 
 import { BpfObject } from '../../bpf/object.js';
 import { bpfObjectPath } from '../../bpf/paths.js';
-import { closeFds, openCpuClockEvents } from '../../bpf/perf-event.js';
 import { possibleCpus } from '../../bpf/cpus.js';
-import { RingBuffer } from '../../bpf/ring-buffer.js';
 import { BPF_ANY, u32Key } from '../../bpf/map.js';
-import type { BpfLink } from '../../bpf/link.js';
 import { NoSuchProcessError, UsageError } from '../../errors.js';
 import { requireBpf } from '../../proc/privileges.js';
-import {
-  CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS, CpuCounter,
-  decodeCpuSample, type RawSample,
-} from './record.js';
+import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS, CpuCounter, decodeCpuSample, type RawSample } from './record.js';
+import { startSession, type SamplingSession } from './session.js';
 
 export interface CpuCaptureOptions {
   /** Processes to sample (tgids). Either this or `all`. */
@@ -39,27 +34,9 @@ export interface CpuCaptureOptions {
   onError?(error: unknown): void;
 }
 
-export interface CpuCaptureStats {
-  /** Times the BPF program ran, on any process. */
-  seen: number;
-  /** Records written to the ring buffer. */
-  recorded: number;
-  /** Records lost because the ring buffer was full. */
-  dropped: number;
-  /** Samples of other processes or kernel threads. */
-  filtered: number;
-  /** Records read by userspace, and their bytes. */
-  received: number;
-  receivedBytes: number;
-  /** Records that failed to decode (should stay 0). */
-  malformed: number;
-}
+export type { CpuCaptureStats } from './session.js';
 
-export interface CpuCapture {
-  stats(): CpuCaptureStats;
-  /** Detaches, drains what is left, frees everything. Idempotent. */
-  stop(): void;
-}
+export type CpuCapture = SamplingSession;
 
 const DEFAULT_HZ = 99;
 const DEFAULT_RING_BYTES = 8 << 20;
@@ -97,99 +74,20 @@ export function startCpuCapture(options: CpuCaptureOptions): CpuCapture {
     },
     maxEntries: { scratch: cpuSlots, samples: ringBytes },
   });
-  const received = { records: 0, bytes: 0, malformed: 0 };
-  let ring: RingBuffer | undefined;
-  let links: BpfLink[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let failure: unknown;
-  let final: CpuCaptureStats | undefined;
-
-  const counters = () => {
-    const totals = new Array<number>(CPU_COUNTER_COUNT).fill(0);
-    const map = obj.map('counters');
-    for (let i = 0; i < CPU_COUNTER_COUNT; i++) {
-      for (const v of map.lookupPerCpu(u32Key(i)) ?? []) totals[i]! += Number(v.readBigUInt64LE(0));
-    }
-    return totals;
-  };
-  const stats = (): CpuCaptureStats => {
-    if (final) return { ...final };
-    const c = counters();
-    return {
-      seen: c[CpuCounter.seen]!,
-      recorded: c[CpuCounter.recorded]!,
-      dropped: c[CpuCounter.dropped]!,
-      filtered: c[CpuCounter.filtered]!,
-      received: received.records,
-      receivedBytes: received.bytes,
-      malformed: received.malformed,
-    };
-  };
-  const drain = () => {
-    try {
-      ring?.consume();
-    } catch (e) {
-      failure ??= e;
-      shutdown();
-      options.onError?.(e);
-    }
-  };
-  // Never throws: called from the timer as well as from stop().
-  const shutdown = () => {
-    if (final) return;
-    if (timer) clearInterval(timer);
-    for (const link of links) link.close();
-    links = [];
-    try {
-      // Detached: nothing new arrives, so one more pass empties the ring buffer.
-      if (failure === undefined) ring?.consume();
-    } catch (e) {
-      failure ??= e;
-    }
-    try {
-      final = stats();
-    } catch (e) {
-      failure ??= e;
-      final = { seen: 0, recorded: 0, dropped: 0, filtered: 0, received: received.records, receivedBytes: received.bytes, malformed: received.malformed };
-    }
-    ring?.close();
-    obj.close();
-  };
-  const stop = () => {
-    shutdown();
-    if (failure !== undefined && !options.onError) {
-      const e = failure;
-      failure = undefined;
-      throw e;
-    }
-  };
-
-  let fds: number[] = [];
-  try {
-    obj.load();
-    const targets = obj.map('targets');
-    for (const pid of pids) targets.update(u32Key(pid), Buffer.from([1]), BPF_ANY);
-    options.onLoaded?.(obj);
-    ring = new RingBuffer(obj.map('samples'), (data) => {
-      received.records++;
-      received.bytes += data.length;
-      const raw = decodeCpuSample(data);
-      if (raw) options.onSample(raw);
-      else received.malformed++;
-    });
-    const program = obj.program('sample_cpu');
-    fds = openCpuClockEvents(options.hz ?? DEFAULT_HZ);
-    while (fds.length > 0) {
-      links.push(program.attachPerfEvent(fds[0]!));
-      fds.shift(); // the link owns the fd now
-    }
-  } catch (e) {
-    closeFds(fds);
-    for (const link of links) link.close();
-    ring?.close();
-    obj.close();
-    throw e;
-  }
-  timer = setInterval(drain, options.drainIntervalMs ?? DEFAULT_DRAIN_MS);
-  return { stats, stop };
+  return startSession({
+    obj,
+    program: 'sample_cpu',
+    ringMap: 'samples',
+    counters: { map: 'counters', ...CpuCounter },
+    hz: options.hz ?? DEFAULT_HZ,
+    drainIntervalMs: options.drainIntervalMs ?? DEFAULT_DRAIN_MS,
+    setup: (loaded) => {
+      const targets = loaded.map('targets');
+      for (const pid of pids) targets.update(u32Key(pid), Buffer.from([1]), BPF_ANY);
+      options.onLoaded?.(loaded);
+    },
+    decode: decodeCpuSample,
+    onSample: (raw) => options.onSample(raw),
+    ...(options.onError ? { onError: (e: unknown) => options.onError!(e) } : {}),
+  });
 }

@@ -8,16 +8,14 @@ import { existsSync } from 'node:fs';
 
 import { BpfObject } from '../../bpf/object.js';
 import { bpfObjectPath } from '../../bpf/paths.js';
-import { closeFds, openCpuClockEvents } from '../../bpf/perf-event.js';
-import { RingBuffer } from '../../bpf/ring-buffer.js';
 import { BPF_ANY, u32Key } from '../../bpf/map.js';
-import type { BpfLink } from '../../bpf/link.js';
 import { NoSuchProcessError, UsageError } from '../../errors.js';
 import { requireBpf } from '../../proc/privileges.js';
 import { CfaKind, RaKind, RbpKind, type UnwindRow, type UnwindTable } from '../../elf/unwind-table.js';
 import type { UnwindEnd } from '../../unwind/native.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
-import type { CpuCapture, CpuCaptureStats } from './capture.js';
+import type { CpuCapture } from './capture.js';
+import { startSession } from './session.js';
 
 export const UNWIND_MAX_FRAMES = 256;
 export const UNWIND_MAX_KERNEL_FRAMES = 127;
@@ -308,117 +306,45 @@ export function startKernelUnwind(options: KernelUnwindOptions): KernelUnwindCap
       samples: options.ringBytes ?? DEFAULT_RING_BYTES,
     },
   });
-  const received = { records: 0, bytes: 0, malformed: 0 };
   let mappingCount = 0;
-  let ring: RingBuffer | undefined;
-  let links: BpfLink[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let failure: unknown;
-  let final: CpuCaptureStats | undefined;
-
-  const stats = (): CpuCaptureStats => {
-    if (final) return { ...final };
-    const totals = new Array<number>(UNWIND_COUNTER_COUNT).fill(0);
-    const map = obj.map('counters');
-    for (let i = 0; i < UNWIND_COUNTER_COUNT; i++) {
-      for (const v of map.lookupPerCpu(u32Key(i)) ?? []) totals[i]! += Number(v.readBigUInt64LE(0));
-    }
-    return {
-      seen: totals[UnwindCounter.seen]!,
-      recorded: totals[UnwindCounter.recorded]!,
-      dropped: totals[UnwindCounter.dropped]!,
-      filtered: totals[UnwindCounter.filtered]!,
-      received: received.records,
-      receivedBytes: received.bytes,
-      malformed: received.malformed,
-    };
-  };
-  const shutdown = () => {
-    if (final) return;
-    if (timer) clearInterval(timer);
-    for (const link of links) link.close();
-    links = [];
-    try {
-      if (failure === undefined) ring?.consume();
-    } catch (e) {
-      failure ??= e;
-    }
-    try {
-      final = stats();
-    } catch (e) {
-      failure ??= e;
-      final = { seen: 0, recorded: 0, dropped: 0, filtered: 0, received: received.records, receivedBytes: received.bytes, malformed: received.malformed };
-    }
-    ring?.close();
-    obj.close();
-  };
-  const drain = () => {
-    try {
-      ring?.consume();
-    } catch (e) {
-      failure ??= e;
-      shutdown();
-      options.onError?.(e);
-    }
-  };
-
-  let fds: number[] = [];
-  try {
-    obj.load();
-    // Tables first, then the processes that point into them: a sample never sees a half-filled file.
-    const rows = obj.map('rows');
-    const chunkBytes = UNWIND_ROWS_PER_CHUNK * Layout.row.size;
-    for (let c = 0; c < rowChunks; c++) rows.update(u32Key(c), compiled.rows.subarray(c * chunkBytes, (c + 1) * chunkBytes), BPF_ANY);
-    const rules = obj.map('rules');
-    compiled.rules.forEach((k, i) => rules.update(u32Key(i), encodeRule(k), BPF_ANY));
-    const files = obj.map('files');
-    compiled.files.forEach((f, i) => {
-      const b = Buffer.alloc(Layout.file.size);
-      b.writeUInt32LE(f.firstRow, Layout.file.firstRow);
-      b.writeUInt32LE(f.rowCount, Layout.file.rowCount);
-      files.update(u32Key(i), b, BPF_ANY);
-    });
-    const procs = obj.map('procs');
-    for (const pid of pids) {
-      const ms = (perProcess.get(pid) ?? []).flatMap((m) => {
-        const fileId = compiled.fileIds.get(m.table);
-        return fileId === undefined ? [] : [{ start: m.start, end: m.end, bias: m.bias, fileId }];
+  const session = startSession({
+    obj,
+    program: 'unwind_cpu',
+    ringMap: 'samples',
+    counters: { map: 'counters', ...UnwindCounter },
+    hz: options.hz ?? 99,
+    drainIntervalMs: options.drainIntervalMs ?? 20,
+    setup: (obj) => {
+      // Tables first, then the processes that point into them: a sample never sees a half-filled file.
+      const rows = obj.map('rows');
+      const chunkBytes = UNWIND_ROWS_PER_CHUNK * Layout.row.size;
+      for (let c = 0; c < rowChunks; c++) rows.update(u32Key(c), compiled.rows.subarray(c * chunkBytes, (c + 1) * chunkBytes), BPF_ANY);
+      const rules = obj.map('rules');
+      compiled.rules.forEach((k, i) => rules.update(u32Key(i), encodeRule(k), BPF_ANY));
+      const files = obj.map('files');
+      compiled.files.forEach((f, i) => {
+        const b = Buffer.alloc(Layout.file.size);
+        b.writeUInt32LE(f.firstRow, Layout.file.firstRow);
+        b.writeUInt32LE(f.rowCount, Layout.file.rowCount);
+        files.update(u32Key(i), b, BPF_ANY);
       });
-      mappingCount += Math.min(ms.length, UNWIND_MAX_MAPPINGS);
-      // A target without readable modules is still sampled: its walks end at the leaf (no-module).
-      procs.update(u32Key(pid), encodeProc(ms), BPF_ANY);
-    }
-    ring = new RingBuffer(obj.map('samples'), (data) => {
-      received.records++;
-      received.bytes += data.length;
-      const s = decodeKernelUnwoundSample(data);
-      if (s) options.onSample(s);
-      else received.malformed++;
-    });
-    const program = obj.program('unwind_cpu');
-    fds = openCpuClockEvents(options.hz ?? 99);
-    while (fds.length > 0) {
-      links.push(program.attachPerfEvent(fds[0]!));
-      fds.shift();
-    }
-  } catch (e) {
-    closeFds(fds);
-    for (const link of links) link.close();
-    ring?.close();
-    obj.close();
-    throw e;
-  }
-  timer = setInterval(drain, options.drainIntervalMs ?? 20);
-  return {
-    stats,
-    stop: () => {
-      shutdown();
-      if (failure !== undefined && !options.onError) {
-        const e = failure;
-        failure = undefined;
-        throw e;
+      const procs = obj.map('procs');
+      for (const pid of pids) {
+        const ms = (perProcess.get(pid) ?? []).flatMap((m) => {
+          const fileId = compiled.fileIds.get(m.table);
+          return fileId === undefined ? [] : [{ start: m.start, end: m.end, bias: m.bias, fileId }];
+        });
+        mappingCount += Math.min(ms.length, UNWIND_MAX_MAPPINGS);
+        // A target without readable modules is still sampled: its walks end at the leaf (no-module).
+        procs.update(u32Key(pid), encodeProc(ms), BPF_ANY);
       }
     },
+    decode: decodeKernelUnwoundSample,
+    onSample: (s) => options.onSample(s),
+    ...(options.onError ? { onError: (e: unknown) => options.onError!(e) } : {}),
+  });
+  return {
+    ...session,
     tables: {
       files: compiled.files.length,
       rows: compiled.rowCount,
