@@ -8,6 +8,7 @@
 import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { profileCpu } from '../src/collectors/cpu/profiler.js';
 import { kernelUnwinder, userspaceUnwinder, type Unwinder } from '../src/collectors/cpu/unwinders.js';
@@ -99,18 +100,7 @@ async function measure(
   };
 }
 
-const PY = `
-def spin(n):
-    t = 0
-    for i in range(n):
-        t += i * i
-    return t
-def outer():
-    print("ready", flush=True)
-    while True:
-        spin(100000)
-outer()
-`;
+const PY = fileURLToPath(new URL('../../test/fixtures/python/spin.py', import.meta.url));
 
 async function main(): Promise<void> {
   const previous = readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
@@ -122,7 +112,7 @@ async function main(): Promise<void> {
     const unwinders = [userspaceUnwinder, kernelUnwinder];
     // Deep recursion and python3: one busy process each.
     const deep = await startTarget(c, buildSpinDeep(dir), ['150']);
-    const py = await startTarget(c, '/usr/bin/python3', ['-c', PY]);
+    const py = await startTarget(c, '/usr/bin/python3', [PY]);
     for (let i = 0; i < repeats; i++) {
       for (const hz of [99, 999]) {
         for (const u of unwinders) {

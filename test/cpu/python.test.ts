@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startTarget } from '../../src/proc/testing.js';
 import { bpfTest } from '../support/bpf.js';
 import { runFluoro } from './cli.js';
@@ -13,25 +14,12 @@ import { requireProgram, tempDir } from './processes.js';
 
 const PYTHON = '/usr/bin/python3';
 
-const SCRIPT = `
-def spin(n):
-    t = 0
-    for i in range(n):
-        t += i * i
-    return t
-
-def outer():
-    print("ready", flush=True)
-    while True:
-        spin(100000)
-
-outer()
-`;
+const SCRIPT = fileURLToPath(new URL('../../../test/fixtures/python/spin.py', import.meta.url));
 
 bpfTest('python3 in a Python loop: at least 90% of stacks go through _PyEval_EvalFrameDefault to the root', async (t) => {
   requireProgram(PYTHON);
   const dir = tempDir(t, 'fluoro-python-');
-  const target = await startTarget(t, PYTHON, ['-c', SCRIPT]);
+  const target = await startTarget(t, PYTHON, [SCRIPT]);
   const out = join(dir, 'out.folded');
   const r = await runFluoro(t, ['cpu', '-p', String(target.pid), '-d', '3s', '-o', out]);
   assert.equal(r.code, 0, r.stderr);

@@ -49,16 +49,8 @@ export const Layout = {
   sample: { size: 48, timeNs: 0, pid: 8, tid: 12, cpu: 16, flags: 20, comm: 24, kernelFrames: 40, userFrames: 42, end: 44 },
 } as const;
 
-/** A rule the BPF walker evaluates: everything of an UnwindRow but its pc, in kernel terms. */
-export interface KernelRule {
-  cfaKind: number;
-  cfaReg: number;
-  cfaOffset: number;
-  rbpKind: number;
-  rbpOffset: number;
-  raKind: number;
-  raOffset: number;
-}
+/** A rule the BPF walker evaluates: everything of an UnwindRow but its pc. */
+export type KernelRule = Omit<UnwindRow, 'pc'>;
 
 const UNSUPPORTED: KernelRule = { cfaKind: KCfa.unsupported, cfaReg: 0, cfaOffset: 0, rbpKind: KRbp.unknown, rbpOffset: 0, raKind: KRa.unsupported, raOffset: 0 };
 const NONE: KernelRule = { cfaKind: KCfa.none, cfaReg: 0, cfaOffset: 0, rbpKind: KRbp.same, rbpOffset: 0, raKind: KRa.unsupported, raOffset: 0 };
