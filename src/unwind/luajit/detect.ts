@@ -22,14 +22,9 @@ export interface LuaJitBinary {
 const INTERP_MIN_BYTES = 4096;
 const INTERP_CFA_OFFSET = 80;
 
-function symbolNamed(elf: ElfFile, name: string) {
-  for (const s of SymbolTable.fromElf(elf).entries()) if (s.name === name) return s;
-  return undefined;
-}
-
 /** Cheap check from the symbols alone: does this ELF carry a LuaJIT VM? */
-export function hasLuaJit(elf: ElfFile): boolean {
-  return symbolNamed(elf, 'luaJIT_setmode') !== undefined;
+export function hasLuaJit(symbols: SymbolTable): boolean {
+  return symbols.byName('luaJIT_setmode') !== undefined;
 }
 
 function findInterpreter(elf: ElfFile): { start: number; end: number } | undefined {
@@ -47,8 +42,8 @@ function findInterpreter(elf: ElfFile): { start: number; end: number } | undefin
  * Checks the layout against the machine code of the exported lua_close, which begins by loading
  * G from L->glref and later clears G->cur_L: both offsets must be the build's.
  */
-function checkLuaClose(elf: ElfFile, build: LuaJitBuild): boolean {
-  const sym = symbolNamed(elf, 'lua_close');
+function checkLuaClose(elf: ElfFile, symbols: SymbolTable, build: LuaJitBuild): boolean {
+  const sym = symbols.byName('lua_close');
   const load = sym && elf.loads.find((l) => sym.start >= l.vaddr && sym.start < l.vaddr + l.filesz);
   if (!sym || !load) return false;
   const code = elf.readAt(load.offset + (sym.start - load.vaddr), 128, 'lua_close');
@@ -81,7 +76,8 @@ const cache = new IdentityCache<LuaJitBinary | null>(64);
 export function detectLuaJit(path: string, displayPath = path): LuaJitBinary | undefined {
   const found = cache.get(path, (p) => {
     const elf = ElfFile.open(p);
-    if (!hasLuaJit(elf)) return null;
+    const symbols = SymbolTable.fromElf(elf);
+    if (!hasLuaJit(symbols)) return null;
     const buildId = elf.buildId ?? '';
     const build = BUILDS_BY_ID.get(buildId);
     if (!build) {
@@ -90,7 +86,7 @@ export function detectLuaJit(path: string, displayPath = path): LuaJitBinary | u
           'Lua frames cannot be read safely from it',
       );
     }
-    if (!checkLuaClose(elf, build)) {
+    if (!checkLuaClose(elf, symbols, build)) {
       throw new NotSupportedError(`${displayPath} (build-id ${buildId}) does not match the ${build.name} layout`);
     }
     const interp = findInterpreter(elf);
