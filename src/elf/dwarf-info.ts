@@ -10,6 +10,7 @@
 import { DwarfRangeError } from './dwarf-cursor.js';
 import { DW_FORM, DwarfReader, readForm, strAt, unitExtent, type DwarfSections, type FormContext } from './dwarf-forms.js';
 import { LineTable, parseLineProgram } from './dwarf-line.js';
+import { contains, findRoot, findTriple, isAddrx, readRangeList, resolveAddress, sortTriples } from './dwarf-ranges.js';
 
 const DW_TAG = { compile_unit: 0x11, partial_unit: 0x3c, subprogram: 0x2e, inlined_subroutine: 0x1d } as const;
 const DW_AT = {
@@ -18,12 +19,10 @@ const DW_AT = {
   str_offsets_base: 0x72, addr_base: 0x73, rnglists_base: 0x74, MIPS_linkage_name: 0x2007,
 } as const;
 const DW_UT = { compile: 1, partial: 3 } as const;
-const DW_RLE = { end_of_list: 0, base_addressx: 1, startx_endx: 2, startx_length: 3, offset_pair: 4, base_address: 5, start_end: 6, start_length: 7 } as const;
 
 /** Bounds against hostile input. */
 const MAX_UNITS = 1_000_000;
 const MAX_DEPTH = 4096;
-const MAX_RANGES_PER_LIST = 100_000;
 const MAX_NAME_HOPS = 8;
 /** Parsed units kept at once; the least recently used is parsed again if needed. */
 const MAX_PARSED_UNITS = 256;
@@ -314,11 +313,7 @@ export class DwarfInfo {
   }
 
   private address(unit: Unit, form: number, v: number): number {
-    if (!isAddrx(form)) return v;
-    const buf = this.s.get('.debug_addr');
-    const at = (unit.addrBase ?? 8) + v * unit.addressSize;
-    if (!buf || at + unit.addressSize > buf.length) throw new DwarfRangeError('address index out of bounds');
-    return new DwarfReader(buf, at).address(unit.addressSize);
+    return resolveAddress(this.s, unit, form, v);
   }
 
   private highPc(unit: Unit, low: number, form: number, v: number): number {
@@ -326,50 +321,7 @@ export class DwarfInfo {
   }
 
   private rangeList(unit: Unit, form: number, v: number): number[] {
-    const out: number[] = [];
-    if (unit.version < 5) {
-      const buf = this.s.get('.debug_ranges');
-      if (!buf) return out;
-      const r = new DwarfReader(buf, Math.min(v, buf.length));
-      let base = unit.base;
-      const maxAddr = unit.addressSize === 8 ? Infinity : 0xffffffff;
-      while (out.length < 2 * MAX_RANGES_PER_LIST) {
-        const a = r.address(unit.addressSize);
-        const b = r.address(unit.addressSize);
-        if (a === 0 && b === 0) break;
-        if (a === maxAddr) base = b;
-        else out.push(base + a, base + b);
-      }
-      return out;
-    }
-    const buf = this.s.get('.debug_rnglists');
-    if (!buf) return out;
-    let off = v;
-    if (form === DW_FORM.rnglistx) {
-      const base = unit.rnglistsBase ?? 12;
-      const at = base + v * unit.offsetSize;
-      if (at + unit.offsetSize > buf.length) throw new DwarfRangeError('range list index out of bounds');
-      off = base + new DwarfReader(buf, at).offset(unit.offsetSize);
-    }
-    if (off >= buf.length) throw new DwarfRangeError('range list out of bounds');
-    const r = new DwarfReader(buf, off);
-    let base = unit.base;
-    const addrx = (i: number): number => this.address(unit, DW_FORM.addrx, i);
-    while (out.length < 2 * MAX_RANGES_PER_LIST) {
-      const kind = r.u8();
-      if (kind === DW_RLE.end_of_list) break;
-      switch (kind) {
-        case DW_RLE.base_addressx: base = addrx(r.uleb()); break;
-        case DW_RLE.startx_endx: { const a = addrx(r.uleb()); out.push(a, addrx(r.uleb())); break; }
-        case DW_RLE.startx_length: { const a = addrx(r.uleb()); out.push(a, a + r.uleb()); break; }
-        case DW_RLE.offset_pair: { const a = r.uleb(); out.push(base + a, base + r.uleb()); break; }
-        case DW_RLE.base_address: base = r.address(unit.addressSize); break;
-        case DW_RLE.start_end: { const a = r.address(unit.addressSize); out.push(a, r.address(unit.addressSize)); break; }
-        case DW_RLE.start_length: { const a = r.address(unit.addressSize); out.push(a, a + r.uleb()); break; }
-        default: throw new DwarfRangeError(`unknown range list entry ${kind}`);
-      }
-    }
-    return out;
+    return readRangeList(this.s, unit, form, v);
   }
 
   // ---- one unit's functions and inlined calls -------------------------------------------------
@@ -507,42 +459,4 @@ export class DwarfInfo {
     this.names.set(die, out);
     return out;
   }
-}
-
-function isAddrx(form: number): boolean {
-  return form === DW_FORM.addrx || (form >= DW_FORM.addrx1 && form <= DW_FORM.addrx4) || form === DW_FORM.GNU_addr_index;
-}
-
-function contains(ranges: number[], addr: number): boolean {
-  for (let k = 0; k + 1 < ranges.length; k += 2) if (addr >= ranges[k]! && addr < ranges[k + 1]!) return true;
-  return false;
-}
-
-/** [lo, hi, value] triples sorted by lo, flattened into one array. */
-function sortTriples(flat: number[]): Float64Array {
-  const n = flat.length / 3;
-  const idx = Array.from({ length: n }, (_, i) => i);
-  idx.sort((a, b) => flat[a * 3]! - flat[b * 3]! || flat[b * 3 + 1]! - flat[a * 3 + 1]!);
-  const out = new Float64Array(n * 3);
-  idx.forEach((j, i) => out.set([flat[j * 3]!, flat[j * 3 + 1]!, flat[j * 3 + 2]!], i * 3));
-  return out;
-}
-
-/** Index of the triple whose [lo, hi) holds `addr` (the last starting at or before it, looking back a little for enclosing ones). */
-function findTriple(t: Float64Array, addr: number): number | undefined {
-  let lo = 0, hi = t.length / 3 - 1, found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (t[mid * 3]! <= addr) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  for (let i = found, n = 0; i >= 0 && n < 16; i--, n++) if (addr < t[i * 3 + 1]!) return i;
-  return undefined;
-}
-
-function findRoot(roots: Float64Array, addr: number): number | undefined {
-  const i = findTriple(roots, addr);
-  return i === undefined ? undefined : roots[i * 3 + 2];
 }
