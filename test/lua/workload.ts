@@ -1,6 +1,13 @@
 // The Lua workload of the nginx tests: three functions that burn CPU in a known proportion, each
 // defined on its own line so a line names its function, and LuaJIT's own profiler (jit.profile)
-// running inside the worker as the reference to compare with.
+// running inside the worker as a second opinion.
+//
+// The three loops run the same bytecode (or the same trace) per iteration, differing only in a
+// constant, so their iteration counts are their true shares of the time: 60/30/10. That is the
+// truth a profile is held to. jit.profile is the independent witness, but a coarse one: its timer
+// is the process's CPU-time itimer, which the kernel checks at the scheduler tick, so it takes
+// fewer samples than asked for and, on a loaded machine, bunches them (seen: 58–64% for the
+// 60% function over five runs beside a busy core, while fluoro stayed within 0.7 points).
 
 import type { Profile } from '../../src/model/profile.js';
 import { stackFrames } from '../../src/model/frames.js';
@@ -8,12 +15,18 @@ import { stackFrames } from '../../src/model/frames.js';
 /** Lines of burn.lua where each function is defined (and where all its work happens). */
 export const FUNCTION_LINES: Record<string, number> = { heavy: 2, medium: 3, light: 4 };
 
+/** Loop iterations per request of each function. */
+export const ITERATIONS: Record<string, number> = { heavy: 36000, medium: 18000, light: 6000 };
+
+/** The true shares (0–100) of the three functions: their shares of the iterations. */
+export const TRUE_SHARES: Record<string, number> = normalize(ITERATIONS);
+
 export const BURN_LUA = `local _M = {}
 local function heavy(n) local s = 0 for i = 1, n do s = s + (i % 7) * (i % 3) end return s end
 local function medium(n) local s = 0 for i = 1, n do s = s + (i % 5) * (i % 3) end return s end
 local function light(n) local s = 0 for i = 1, n do s = s + (i % 11) * (i % 3) end return s end
 function _M.handle()
-  local r = heavy(36000) + medium(18000) + light(6000)
+  local r = heavy(${ITERATIONS.heavy}) + medium(${ITERATIONS.medium}) + light(${ITERATIONS.light})
   ngx.say(r)
 end
 return _M
@@ -35,19 +48,36 @@ location = /__ref { content_by_lua_block { for k, v in pairs(__fluoro_ref) do ng
 location = /__ref_reset { content_by_lua_block { __fluoro_ref = {} ngx.say("ok") } }
 location / { content_by_lua_block { require("burn").handle() } }`;
 
-/** Shares (0–100) of the three functions among themselves, from jit.profile's "file:line n" lines. */
-export function referenceShares(text: string): Record<string, number> {
+export interface Shares {
+  /** Share (0–100) of each function among the three. */
+  shares: Record<string, number>;
+  /** Samples the shares were computed from. */
+  samples: number;
+}
+
+/** Shares of the three functions among themselves, from jit.profile's "file:line n" lines. */
+export function referenceShares(text: string): Shares {
   const counts: Record<string, number> = { heavy: 0, medium: 0, light: 0 };
   for (const line of text.split('\n')) {
     const m = /^burn\.lua:(\d+) (\d+)$/.exec(line.trim());
     if (!m) continue;
     for (const [fn, l] of Object.entries(FUNCTION_LINES)) if (Number(m[1]) === l) counts[fn]! += Number(m[2]);
   }
-  return normalize(counts);
+  return { shares: normalize(counts), samples: sum(counts) };
+}
+
+/**
+ * How far apart two sampled shares of the same true share p (0–100) may fairly be: four standard
+ * errors of their difference, and never less than `floor` points.
+ */
+export function shareTolerance(p: number, samplesA: number, samplesB: number, floor: number): number {
+  const q = p / 100;
+  const variance = q * (1 - q) * (1 / Math.max(samplesA, 1) + 1 / Math.max(samplesB, 1));
+  return Math.max(floor, 4 * 100 * Math.sqrt(variance));
 }
 
 /** The same shares from a fluoro profile: by the innermost Lua frame of each sample. */
-export function fluoroShares(p: Profile): Record<string, number> {
+export function fluoroShares(p: Profile): Shares {
   const counts: Record<string, number> = { heavy: 0, medium: 0, light: 0 };
   for (const s of p.samples) {
     const lua = s.stack.find((l) => l.kind === 'lua');
@@ -55,11 +85,15 @@ export function fluoroShares(p: Profile): Record<string, number> {
     if (!line || !line.func.file.endsWith('/burn.lua')) continue;
     for (const [fn, l] of Object.entries(FUNCTION_LINES)) if (line.line === l) counts[fn]! += s.values[0] ?? 0;
   }
-  return normalize(counts);
+  return { shares: normalize(counts), samples: sum(counts) };
+}
+
+function sum(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
 function normalize(counts: Record<string, number>): Record<string, number> {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const total = sum(counts);
   return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, total ? (100 * v) / total : 0]));
 }
 
