@@ -1,16 +1,16 @@
 // .debug_info + .debug_abbrev: which function, and which chain of inlined calls, holds an address.
 //
-// Work is lazy and per compile unit. The first lookup reads every unit header and only the unit's
-// own DIE (name, directory, line program, address ranges) to build an address → unit index. A
-// lookup then parses that one unit: its subprograms and DW_TAG_inlined_subroutine entries, with
+// Work is lazy and per compile unit. The first lookup builds an address → unit index from
+// .debug_aranges, or, for units it does not list, from each unit's own DIE (name, directory, line
+// program, address ranges). A lookup then parses that one unit: its subprograms and DW_TAG_inlined_subroutine entries, with
 // their ranges, nesting, DW_AT_call_file/call_line and the DIE that names them (DW_AT_name, or
 // through DW_AT_abstract_origin / DW_AT_specification). Names are resolved when first asked for.
 // Damage never escapes a lookup: a unit that cannot be read is skipped and counted.
 
 import { DwarfRangeError } from './dwarf-cursor.js';
-import { DW_FORM, DwarfReader, readForm, strAt, unitExtent, type DwarfSections, type FormContext } from './dwarf-forms.js';
+import { DW_FORM, DwarfReader, readForm, strAt, unitExtent, type DwarfSections, type FormContext, type UnitHeader } from './dwarf-forms.js';
 import { LineTable, parseLineProgram } from './dwarf-line.js';
-import { contains, findRoot, findTriple, isAddrx, readRangeList, resolveAddress, sortTriples } from './dwarf-ranges.js';
+import { contains, findRoot, findTriple, isAddrx, readAranges, readRangeList, resolveAddress, sortTriples } from './dwarf-ranges.js';
 
 const DW_TAG = { compile_unit: 0x11, partial_unit: 0x3c, subprogram: 0x2e, inlined_subroutine: 0x1d } as const;
 const DW_AT = {
@@ -78,19 +78,23 @@ export interface InlineFrame {
 
 export interface DwarfStats {
   units: number;
+  /** Units whose addresses came from .debug_aranges rather than their own DIE. */
+  listedUnits: number;
   parsedUnits: number;
   skippedUnits: number;
   problems: string[];
 }
 
 export class DwarfInfo {
-  private units: Unit[] | undefined;
+  /** Every unit's extent in .debug_info, in order; a unit's index here names it. */
+  private extents: UnitHeader[] | undefined;
+  private readonly headers = new Map<number, (Unit & { ranges: number[] }) | null>();
   /** Sorted [lo, hi, unit index] triples flattened. */
   private unitRanges: Float64Array = new Float64Array(0);
   private readonly abbrevTables = new Map<number, Map<number, Abbrev>>();
   private readonly parsed = new Map<number, ParsedUnit | null>();
   private readonly names = new Map<number, { name?: string; linkage?: string }>();
-  readonly stats: DwarfStats = { units: 0, parsedUnits: 0, skippedUnits: 0, problems: [] };
+  readonly stats: DwarfStats = { units: 0, listedUnits: 0, parsedUnits: 0, skippedUnits: 0, problems: [] };
 
   constructor(private readonly s: DwarfSections) {}
 
@@ -113,7 +117,6 @@ export class DwarfInfo {
   private framesUnsafe(addr: number): InlineFrame[] | undefined {
     const ui = this.unitFor(addr);
     if (ui === undefined) return undefined;
-    const unit = this.units![ui]!;
     const pu = this.parseUnit(ui);
     if (!pu) return undefined;
     const row = pu.lines?.lookup(addr);
@@ -157,38 +160,81 @@ export class DwarfInfo {
 
   // ---- the unit index -------------------------------------------------------------------------
 
-  private loadUnits(): Unit[] {
-    if (this.units) return this.units;
-    this.units = [];
+  /**
+   * The address -> unit index. Every unit's extent comes from its length field alone (cheap).
+   * Which addresses a unit holds comes from .debug_aranges when the compiler wrote it (gcc does,
+   * for every unit), and otherwise from the unit's own DIE, which means reading its abbreviation
+   * table: for libc's 2,063 units, 5 ms against 280 ms.
+   */
+  private loadIndex(): UnitHeader[] {
+    if (this.extents) return this.extents;
+    const extents: UnitHeader[] = (this.extents = []);
     const info = this.s.get('.debug_info');
-    const ranges: number[] = [];
     let off = 0;
-    while (info && off + 11 <= info.length && this.units.length < MAX_UNITS) {
-      let next: number;
+    while (info && off + 11 <= info.length && extents.length < MAX_UNITS) {
       try {
         const u = unitExtent(info, off);
-        next = u.end;
-        const unit = this.readUnitHeader(info, u);
-        if (unit) {
-          const idx = this.units.length;
-          this.units.push(unit);
-          for (let k = 0; k + 1 < unit.ranges.length; k += 2) {
-            if (unit.ranges[k]! < unit.ranges[k + 1]!) ranges.push(unit.ranges[k]!, unit.ranges[k + 1]!, idx);
-          }
-        }
+        extents.push(u);
+        off = u.end;
       } catch (e) {
         if (!(e instanceof DwarfRangeError)) throw e;
         this.problem(`unit at 0x${off.toString(16)}: ${e.message}`);
         break; // without a length we cannot find the next unit
       }
-      off = next;
     }
-    this.stats.units = this.units.length;
+    this.stats.units = extents.length;
+    const aranges = this.s.get('.debug_aranges');
+    const listed = aranges ? readAranges(aranges) : undefined;
+    const ranges: number[] = [];
+    if (listed) {
+      this.stats.listedUnits = listed.units.size;
+      for (let k = 0; k < listed.triples.length; k += 3) {
+        const idx = this.extentAt(listed.triples[k + 2]!, true);
+        if (idx !== undefined) ranges.push(listed.triples[k]!, listed.triples[k + 1]!, idx);
+      }
+    }
+    for (let idx = 0; idx < extents.length; idx++) {
+      if (listed?.units.has(extents[idx]!.offset)) continue;
+      const unit = this.unit(idx);
+      if (!unit) continue;
+      for (let k = 0; k + 1 < unit.ranges.length; k += 2) {
+        if (unit.ranges[k]! < unit.ranges[k + 1]!) ranges.push(unit.ranges[k]!, unit.ranges[k + 1]!, idx);
+      }
+    }
     this.unitRanges = sortTriples(ranges);
-    return this.units;
+    return extents;
   }
 
-  private readUnitHeader(info: Buffer, u: ReturnType<typeof unitExtent>): (Unit & { ranges: number[] }) | undefined {
+  /** Index of the unit that starts at (`exact`) or holds .debug_info offset `off`. */
+  private extentAt(off: number, exact = false): number | undefined {
+    const extents = this.loadIndex();
+    let lo = 0, hi = extents.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const u = extents[mid]!;
+      if (off < u.offset) hi = mid - 1;
+      else if (off >= u.end) lo = mid + 1;
+      else return !exact || off === u.offset ? mid : undefined;
+    }
+    return undefined;
+  }
+
+  /** The header and own DIE of unit `idx`, read on first use; undefined for units we do not read. */
+  private unit(idx: number): (Unit & { ranges: number[] }) | undefined {
+    const hit = this.headers.get(idx);
+    if (hit !== undefined) return hit ?? undefined;
+    let unit: (Unit & { ranges: number[] }) | undefined;
+    try {
+      unit = this.readUnitHeader(this.s.get('.debug_info')!, this.extents![idx]!);
+    } catch (e) {
+      if (!(e instanceof DwarfRangeError)) throw e;
+      this.problem(`unit at 0x${this.extents![idx]!.offset.toString(16)}: ${e.message}`);
+    }
+    this.headers.set(idx, unit ?? null);
+    return unit;
+  }
+
+  private readUnitHeader(info: Buffer, u: UnitHeader): (Unit & { ranges: number[] }) | undefined {
     const r = new DwarfReader(info, u.body, u.end);
     let addressSize: number;
     let abbrevOffset: number;
@@ -272,7 +318,7 @@ export class DwarfInfo {
   }
 
   private unitFor(addr: number): number | undefined {
-    this.loadUnits();
+    this.loadIndex();
     // Units can claim the same code: the linker points the DWARF of discarded COMDAT copies (C++
     // inline functions, templates) at the copy it kept. Like addr2line, the first unit wins.
     const t = this.unitRanges;
@@ -284,16 +330,8 @@ export class DwarfInfo {
   }
 
   private unitAtOffset(off: number): Unit | undefined {
-    const units = this.loadUnits();
-    let lo = 0, hi = units.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const u = units[mid]!;
-      if (off < u.offset) hi = mid - 1;
-      else if (off >= u.end) lo = mid + 1;
-      else return u;
-    }
-    return undefined;
+    const idx = this.extentAt(off);
+    return idx === undefined ? undefined : this.unit(idx);
   }
 
   // ---- forms that need the unit's bases ------------------------------------------------------
@@ -335,11 +373,14 @@ export class DwarfInfo {
     }
     let pu: ParsedUnit | null = null;
     try {
-      pu = this.parseUnitUnsafe(this.units![ui]!);
-      this.stats.parsedUnits++;
+      const unit = this.unit(ui);
+      if (unit) {
+        pu = this.parseUnitUnsafe(unit);
+        this.stats.parsedUnits++;
+      }
     } catch (e) {
       if (!(e instanceof DwarfRangeError)) throw e;
-      this.problem(`unit at 0x${this.units![ui]!.offset.toString(16)}: ${e.message}`);
+      this.problem(`unit at 0x${this.extents![ui]!.offset.toString(16)}: ${e.message}`);
     }
     this.parsed.set(ui, pu);
     if (this.parsed.size > MAX_PARSED_UNITS) this.parsed.delete(this.parsed.keys().next().value!);

@@ -1,6 +1,7 @@
 // Address ranges in DWARF: DW_FORM_addrx indexes into .debug_addr, range lists in .debug_ranges
-// (DWARF 2-4) and .debug_rnglists (DWARF 5), and the sorted [lo, hi, value] triples that the
-// address -> unit and address -> scope lookups binary-search.
+// (DWARF 2-4) and .debug_rnglists (DWARF 5), the compiler's own address -> unit table in
+// .debug_aranges, and the sorted [lo, hi, value] triples that the address -> unit and
+// address -> scope lookups binary-search.
 
 import { DwarfRangeError } from './dwarf-cursor.js';
 import { DW_FORM, DwarfReader, type DwarfSections } from './dwarf-forms.js';
@@ -83,6 +84,57 @@ export function readRangeList(s: DwarfSections, unit: RangeUnit, form: number, v
 export function contains(ranges: number[], addr: number): boolean {
   for (let k = 0; k + 1 < ranges.length; k += 2) if (addr >= ranges[k]! && addr < ranges[k + 1]!) return true;
   return false;
+}
+
+/** Address-range tuples read from .debug_aranges at most; past this the table is not used. */
+const MAX_ARANGES = 4_000_000;
+
+/**
+ * .debug_aranges: for each compile unit the compiler listed, the address ranges of its code, as
+ * [lo, hi, .debug_info offset of the unit] triples (unsorted), and the set of units listed. A
+ * unit with no code is listed with no tuples. Undefined when the section is malformed anywhere
+ * (a reader must then fall back to the units' own DIEs, as if there were no table).
+ */
+export function readAranges(buf: Buffer): { triples: number[]; units: Set<number> } | undefined {
+  const triples: number[] = [];
+  const units = new Set<number>();
+  try {
+    let off = 0;
+    while (off < buf.length) {
+      const r = new DwarfReader(buf, off);
+      let length = r.u32();
+      let offsetSize = 4;
+      if (length === 0xffffffff) {
+        length = r.u64n();
+        offsetSize = 8;
+      } else if (length >= 0xfffffff0) return undefined;
+      const end = r.pos + length;
+      if (!(end <= buf.length)) return undefined;
+      const set = new DwarfReader(buf, r.pos, end);
+      const version = set.u16();
+      if (version !== 2 && version !== 3) return undefined;
+      const unit = set.offset(offsetSize);
+      const addressSize = set.u8();
+      const segmentSize = set.u8();
+      if ((addressSize !== 4 && addressSize !== 8) || segmentSize !== 0) return undefined;
+      // Tuples start at a multiple of their own size from the start of the set.
+      const tuple = 2 * addressSize;
+      set.pos = off + Math.ceil((set.pos - off) / tuple) * tuple;
+      units.add(unit);
+      while (set.pos + tuple <= end) {
+        const lo = set.address(addressSize);
+        const len = set.address(addressSize);
+        if (lo === 0 && len === 0) break;
+        if (len > 0 && lo !== 0) triples.push(lo, lo + len, unit); // lo 0: code the linker discarded
+        if (triples.length > 3 * MAX_ARANGES) return undefined;
+      }
+      off = end;
+    }
+  } catch (e) {
+    if (e instanceof DwarfRangeError) return undefined;
+    throw e;
+  }
+  return { triples, units };
 }
 
 /** [lo, hi, value] triples sorted by lo, flattened into one array. */

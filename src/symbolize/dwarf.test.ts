@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { addr2line, chainText, instructionAddresses, markerLine } from '../../test/dwarf/addr2line.js';
+import { DwarfSections } from '../elf/dwarf-forms.js';
+import { readAranges } from '../elf/dwarf-ranges.js';
 import { ElfFile } from '../elf/elf.js';
 import { findDebugFile } from './debug-file.js';
-import { dwarfFor, makeDwarfSymbolizer, sourceFrames, type DwarfSymbolizer } from './dwarf.js';
+import { DwarfSymbolizer, dwarfFor, makeDwarfSymbolizer, sourceFrames } from './dwarf.js';
 
 const fixture = fileURLToPath(new URL('../../../test/fixtures/native/inlines.c', import.meta.url));
 const source = readFileSync(fixture, 'utf8');
@@ -122,4 +124,61 @@ test("libc frames get lines from libc's installed debug file", (t) => {
   assert.ok(a.compared >= 300, `only ${a.compared} libc addresses with lines`);
   assert.ok(a.same >= 0.99 * a.compared, a.firstDiffs.join('\n'));
   assert.ok(existsSync(debug.path));
+});
+
+/** The sections of `elf`, less the ones named. */
+class SectionsWithout extends DwarfSections {
+  constructor(elf: ElfFile, private readonly hidden: string[]) {
+    super(elf);
+  }
+  override get(name: string): Buffer | undefined {
+    return this.hidden.includes(name) ? undefined : super.get(name);
+  }
+}
+
+test("libc: the unit index from .debug_aranges answers as the one from the units' own DIEs", (t) => {
+  const debug = findDebugFile(ElfFile.open('/lib/x86_64-linux-gnu/libc.so.6'));
+  if (!debug) {
+    t.diagnostic('no debug file for libc is installed; nothing to compare');
+    return;
+  }
+  const listed = new DwarfSymbolizer(debug, new DwarfSections(debug));
+  const fromDies = new DwarfSymbolizer(debug, new SectionsWithout(debug, ['.debug_aranges']));
+  const addrs = instructionAddresses('/lib/x86_64-linux-gnu/libc.so.6', 400);
+  let t0 = performance.now();
+  const a = addrs.map((x) => listed.frames(x));
+  const msListed = performance.now() - t0;
+  t0 = performance.now();
+  const b = addrs.map((x) => fromDies.frames(x));
+  const msDies = performance.now() - t0;
+  t.diagnostic(`400 lookups: ${msListed.toFixed(0)} ms through .debug_aranges, ${msDies.toFixed(0)} ms through the DIEs`);
+  assert.ok(listed.stats.listedUnits > 1000, `units listed in .debug_aranges: ${listed.stats.listedUnits}`);
+  assert.equal(fromDies.stats.listedUnits, 0);
+  assert.ok(a.filter((f) => f?.length).length >= 300);
+  assert.deepEqual(a, b);
+});
+
+test('.debug_aranges: tuples after the aligned header, the end marker, and damage refused whole', () => {
+  // One set (DWARF 2, 32-bit): unit at 0x40, 8-byte addresses, no segments; the 12-byte header is
+  // padded to 16, then [0x1000, +0x20), a discarded [0, +8), [0x2000, +0x10) and the end pair.
+  const set = Buffer.alloc(4 + 2 + 4 + 1 + 1 + 4 + 16 * 4);
+  let o = 0;
+  o = set.writeUInt32LE(set.length - 4, o);
+  o = set.writeUInt16LE(2, o);
+  o = set.writeUInt32LE(0x40, o);
+  o = set.writeUInt8(8, o);
+  o = set.writeUInt8(0, o);
+  o += 4;
+  for (const [lo, len] of [[0x1000n, 0x20n], [0n, 8n], [0x2000n, 0x10n], [0n, 0n]] as const) {
+    o = set.writeBigUInt64LE(lo, o);
+    o = set.writeBigUInt64LE(len, o);
+  }
+  const got = readAranges(set);
+  assert.deepEqual(got?.triples, [0x1000, 0x1020, 0x40, 0x2000, 0x2010, 0x40]);
+  assert.deepEqual([...got!.units], [0x40]);
+  assert.equal(readAranges(set.subarray(0, set.length - 1)), undefined, 'a set longer than the section');
+  const badVersion = Buffer.from(set);
+  badVersion.writeUInt16LE(7, 4);
+  assert.equal(readAranges(badVersion), undefined);
+  assert.deepEqual(readAranges(Buffer.alloc(0))?.triples, []);
 });
