@@ -104,20 +104,43 @@ const NONE: Omit<UnwindRow, 'pc'> = {
   cfaKind: CfaKind.none, cfaReg: 0, cfaOffset: 0, rbpKind: RbpKind.same, rbpOffset: 0, raKind: RaKind.unsupported, raOffset: 0,
 };
 
-export class UnwindTable {
-  private readonly pcs: Float64Array;
-  private readonly rows: UnwindRow[];
+/** A row's rule: everything but its pc. */
+export type UnwindRule = Omit<UnwindRow, 'pc'>;
 
-  constructor(rows: readonly UnwindRow[], readonly stats: Omit<UnwindTableStats, 'rows' | 'rules' | 'packedBytes'> = { fdes: 0, badEntries: 0 }) {
-    // Rows arrive in order; merge neighbours with identical rules.
-    const merged: UnwindRow[] = [];
+export class UnwindTable {
+  /**
+   * Rows as two typed arrays, their pcs and the index of their rule among the distinct rules: a
+   * library has tens of thousands of rows but a few hundred rules (libcrypto: 24 MB of row objects
+   * before, under 1 MB now).
+   */
+  private readonly pcs: Float64Array;
+  private readonly ruleOf: Uint32Array;
+  private readonly rules: UnwindRule[] = [];
+
+  constructor(rows: Iterable<UnwindRow>, readonly stats: Omit<UnwindTableStats, 'rows' | 'rules' | 'packedBytes'> = { fdes: 0, badEntries: 0 }) {
+    // Rows arrive in order; a later row at one pc wins, and neighbours with one rule merge.
+    const pcs: number[] = [];
+    const ruleOf: number[] = [];
+    const index = new Map<string, number>();
     for (const r of rows) {
-      if (merged.length > 0 && merged[merged.length - 1]!.pc >= r.pc) merged.pop(); // a later row at one pc wins
-      const last = merged[merged.length - 1];
-      if (!last || !sameRule(last, r)) merged.push(r);
+      while (pcs.length > 0 && pcs[pcs.length - 1]! >= r.pc) {
+        pcs.pop();
+        ruleOf.pop();
+      }
+      const key = `${r.cfaKind},${r.cfaReg},${r.cfaOffset},${r.rbpKind},${r.rbpOffset},${r.raKind},${r.raOffset}`;
+      let k = index.get(key);
+      if (k === undefined) {
+        k = this.rules.length;
+        index.set(key, k);
+        const { pc: _pc, ...rule } = r;
+        this.rules.push(Object.freeze(rule));
+      }
+      if (ruleOf.length > 0 && ruleOf[ruleOf.length - 1] === k) continue;
+      pcs.push(r.pc);
+      ruleOf.push(k);
     }
-    this.rows = merged;
-    this.pcs = Float64Array.from(merged, (r) => r.pc);
+    this.pcs = Float64Array.from(pcs);
+    this.ruleOf = Uint32Array.from(ruleOf);
   }
 
   /** Compiles the FDEs of one or more frame sections (e.g. .eh_frame, then .debug_frame). */
@@ -131,33 +154,38 @@ export class UnwindTable {
     }
     // When two sections describe the same code, the first section listed wins.
     fdes.sort((a, b) => a.pcBegin - b.pcBegin);
-    const out: UnwindRow[] = [];
-    let covered = -1;
-    for (const fde of fdes) {
-      if (fde.pcBegin < covered) continue; // overlapping FDE: keep the first
-      let rows: CfiRow[];
-      try {
-        const init = executeCfi(fde.cie.initialInstructions, fde.cie.params, { cfa: { kind: 'reg', reg: RSP, offset: 8 }, regs: new Map() }, fde.pcBegin, fde.pcBegin);
-        rows = executeCfi(fde.instructions, fde.cie.params, init.state, fde.pcBegin, fde.pcEnd, init.state).rows;
-      } catch {
-        bad++;
-        continue;
+    const stats = { fdes: fdes.length, badEntries: bad };
+    function* rows(): Generator<UnwindRow> {
+      let covered = -1;
+      let first = true;
+      for (const fde of fdes) {
+        if (fde.pcBegin < covered) continue; // overlapping FDE: keep the first
+        let cfi: CfiRow[];
+        try {
+          const init = executeCfi(fde.cie.initialInstructions, fde.cie.params, { cfa: { kind: 'reg', reg: RSP, offset: 8 }, regs: new Map() }, fde.pcBegin, fde.pcBegin);
+          cfi = executeCfi(fde.instructions, fde.cie.params, init.state, fde.pcBegin, fde.pcEnd, init.state).rows;
+        } catch {
+          stats.badEntries++;
+          continue;
+        }
+        if (!first && covered < fde.pcBegin) yield { pc: covered, ...NONE };
+        first = false;
+        for (const r of cfi) yield compileRow(r, fde.cie.params.raReg, fde.cie.signal);
+        // A NONE row at every FDE end; a following FDE at that pc replaces it.
+        yield { pc: fde.pcEnd, ...NONE };
+        covered = fde.pcEnd;
       }
-      if (out.length > 0 && covered < fde.pcBegin) out.push({ pc: covered, ...NONE });
-      for (const r of rows) out.push(compileRow(r, fde.cie.params.raReg, fde.cie.signal));
-      out.push({ pc: fde.pcEnd, ...NONE });
-      covered = fde.pcEnd;
     }
-    // The pushes above leave a NONE row at every FDE end; a following FDE at that pc replaces it.
-    return new UnwindTable(out, { fdes: fdes.length, badEntries: bad });
+    // Rows are compiled as the table takes them: only one FDE's rows are alive at a time.
+    return new UnwindTable(rows(), stats);
   }
 
   get length(): number {
-    return this.rows.length;
+    return this.pcs.length;
   }
 
-  /** The row in effect at file vaddr `pc`, or undefined when no CFI covers it. */
-  find(pc: number): UnwindRow | undefined {
+  /** The rule in effect at file vaddr `pc`, or undefined when no CFI covers it. */
+  find(pc: number): UnwindRule | undefined {
     let lo = 0;
     let hi = this.pcs.length - 1;
     let found = -1;
@@ -168,16 +196,15 @@ export class UnwindTable {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    const row = found >= 0 ? this.rows[found] : undefined;
-    return row && row.cfaKind !== CfaKind.none ? row : undefined;
+    const rule = found >= 0 ? this.rules[this.ruleOf[found]!] : undefined;
+    return rule && rule.cfaKind !== CfaKind.none ? rule : undefined;
   }
 
   summary(): UnwindTableStats {
-    const rules = new Set(this.rows.map((r) => `${r.cfaKind},${r.cfaReg},${r.cfaOffset},${r.rbpKind},${r.rbpOffset},${r.raKind},${r.raOffset}`));
-    return { ...this.stats, rows: this.rows.length, rules: rules.size, packedBytes: this.rows.length * 8 + rules.size * 12 };
+    return { ...this.stats, rows: this.pcs.length, rules: this.rules.length, packedBytes: this.pcs.length * 8 + this.rules.length * 12 };
   }
 
   *entries(): IterableIterator<UnwindRow> {
-    yield* this.rows;
+    for (let i = 0; i < this.pcs.length; i++) yield { pc: this.pcs[i]!, ...this.rules[this.ruleOf[i]!]! };
   }
 }

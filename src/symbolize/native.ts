@@ -11,16 +11,26 @@ import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
 const START_SPAN = 64;
 
 export class NativeSymbolizer {
-  readonly symbols: SymbolTable;
   /** Path of the debug file whose symbols were merged in, if one was found. */
   readonly debugFile: string | undefined;
+  private readonly debug: ElfFile | undefined;
+  private table: SymbolTable | undefined;
 
   constructor(readonly elf: ElfFile, opts: DebugSearchOptions = {}) {
     // A file with .symtab is not stripped: a debug file would add nothing we use here.
     const hasSymtab = elf.section('.symtab') !== undefined;
-    const debug = hasSymtab ? undefined : findDebugFile(elf, opts);
-    this.debugFile = debug?.path;
-    this.symbols = debug ? SymbolTable.fromElf(elf, debug) : SymbolTable.fromElf(elf);
+    this.debug = hasSymtab ? undefined : findDebugFile(elf, opts);
+    this.debugFile = this.debug?.path;
+  }
+
+  /**
+   * The symbols, read on first use: a process maps dozens of libraries (nginx-extras, 40) whose
+   * code may never show up in a profile, and reading all their tables up front cost 30 MB of a
+   * profiler's peak memory.
+   */
+  get symbols(): SymbolTable {
+    this.table ??= this.debug ? SymbolTable.fromElf(this.elf, this.debug) : SymbolTable.fromElf(this.elf);
+    return this.table;
   }
 
   /**

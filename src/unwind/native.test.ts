@@ -113,7 +113,7 @@ test('in an epilogue, an rbp save slot below rsp has been popped: rbp is the reg
   const r = unwind({ rip: BIAS + 0x600n, rsp: RSP, rbp }, stack(0n, ra1, 0n, 0n, 0n, ra2), single(t));
   assert.deepEqual([r.pcs, r.end], [[BIAS + 0x600n, ra1, ra2], 'root']);
   // A slot at or above rsp is still read: there the value on the stack is the caller's.
-  const saved = new UnwindTable([t.find(0x400)!, { ...row(0x600, CfaKind.reg, 7, 24), rbpKind: RbpKind.atCfa, rbpOffset: -24 }, t.find(0x700)!]);
+  const saved = new UnwindTable([{ pc: 0x400, ...t.find(0x400)! }, { ...row(0x600, CfaKind.reg, 7, 24), rbpKind: RbpKind.atCfa, rbpOffset: -24 }, { pc: 0x700, ...t.find(0x700)! }]);
   const s = unwind({ rip: BIAS + 0x600n, rsp: RSP, rbp: 1n }, stack(rbp, 0n, ra1, 0n, 0n, ra2), single(saved));
   assert.deepEqual([s.pcs, s.end], [[BIAS + 0x600n, ra1, ra2], 'root']);
 });

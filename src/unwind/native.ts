@@ -2,7 +2,7 @@
 // is the specification the in-kernel walker must match, and what replay tests run, so it never
 // guesses silently: every walk ends with the reason it stopped.
 
-import { CfaKind, RaKind, RbpKind, type UnwindRow, type UnwindTable } from '../elf/unwind-table.js';
+import { CfaKind, RaKind, RbpKind, type UnwindRule, type UnwindTable } from '../elf/unwind-table.js';
 import { UCONTEXT_OFFSETS } from './native/signal-frame.js';
 
 export { loadBias, type FileMapping } from './native/load-bias.js';
@@ -116,7 +116,7 @@ export function unwind(regs: Registers, stack: StackWindow, modules: ModuleLooku
     pcs.push(rip);
     const at = isExact ? rip : rip - 1n;
     const mod = modules.lookup(at);
-    const row: UnwindRow | undefined = mod ? mod.table.find(Number(at - mod.bias)) : undefined;
+    const row: UnwindRule | undefined = mod ? mod.table.find(Number(at - mod.bias)) : undefined;
     try {
       if (!row) {
         const fp = framePointerStep(rbp, rsp, read, modules);
