@@ -9,7 +9,7 @@ import { FORMATS, formatByName, formatForPath, type Format } from '../formats/in
 import type { Profile } from '../model/profile.js';
 import { functionCosts } from '../model/summary.js';
 import { isView, view } from '../model/views.js';
-import { kernelSymbols, type KernelSymbols } from '../symbolize/kernel.js';
+import { kernelNames, type KernelSymbols } from '../symbolize/kernel.js';
 import { luajitRuntime } from '../unwind/luajit/runtime.js';
 import { parseDuration, parseIntFlag, parsePid } from './options.js';
 import { terminalSafe } from './output.js';
@@ -40,24 +40,14 @@ function pickFormat(flags: CpuFlags, output: string): Format {
 
 /**
  * Kernel symbols, loaded when the first kernel frame is named (after sampling, so the table of
- * some 120,000 symbols does not add to the profiler's footprint while it samples); a warning and
- * addresses when the kernel hides them.
+ * some 120,000 symbols does not add to the profiler's footprint while it samples), or not at all
+ * when this boot's names were kept by an earlier run; a warning and addresses when the kernel
+ * hides them.
  */
 export function kernelSymbolsOrWarn(): Pick<KernelSymbols, 'name'> {
-  let table: KernelSymbols | null | undefined;
-  return {
-    name(addr: bigint): string | undefined {
-      if (table === undefined) {
-        try {
-          table = kernelSymbols();
-        } catch (err) {
-          process.stderr.write(`fluoro: warning: ${terminalSafe((err as Error).message)}; kernel frames will show addresses\n`);
-          table = null;
-        }
-      }
-      return table?.name(addr);
-    },
-  };
+  return kernelNames((err) => {
+    process.stderr.write(`fluoro: warning: ${terminalSafe(err.message)}; kernel frames will show addresses\n`);
+  });
 }
 
 function defaultOutput(target: string): string {

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, FluoroError } from '../errors.js';
+import { enableNameStores, saveNameStores } from '../symbolize/name-store.js';
 import { commands } from './commands.js';
 import { terminalSafe } from './output.js';
 
@@ -28,8 +29,11 @@ export function program(): Command {
 
 /** Runs the CLI on argv and returns the exit code; never throws. */
 export async function run(argv: readonly string[]): Promise<number> {
+  // Names found in DWARF and kallsyms are kept for the next run (src/symbolize/name-store.ts).
+  enableNameStores();
   try {
     await program().parseAsync([...argv]);
+    saveNameStores();
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {

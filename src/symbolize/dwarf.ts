@@ -8,6 +8,7 @@ import { DwarfSections, uncompressedSize } from '../elf/dwarf-forms.js';
 import { DwarfInfo, type DwarfStats } from '../elf/dwarf-info.js';
 import { ElfFile } from '../elf/elf.js';
 import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
+import { nameStore, type NameStore } from './name-store.js';
 
 /** DWARF (.debug_info + .debug_line + .debug_abbrev + strings) bigger than this is not read. */
 export const MAX_DWARF_BYTES = 512 * 1024 * 1024;
@@ -24,12 +25,27 @@ export interface SourceFrame {
   line: number;
 }
 
+/** Frames as kept in a name store: [name or null, file, line] each, or null for "nothing here". */
+type StoredFrames = [string | null, string, number][] | null;
+
+function isStoredFrames(v: unknown): v is StoredFrames {
+  return (
+    v === null ||
+    (Array.isArray(v) &&
+      v.length <= 256 &&
+      v.every((f) => Array.isArray(f) && f.length === 3 && (f[0] === null || typeof f[0] === 'string') && typeof f[1] === 'string' && Number.isInteger(f[2])))
+  );
+}
+
 export class DwarfSymbolizer {
   private readonly info: DwarfInfo;
   private readonly memo = new Map<number, SourceFrame[] | null>();
+  /** What earlier runs found in this same DWARF (same build-id), when name stores are on. */
+  private readonly store: NameStore<StoredFrames> | undefined;
 
   constructor(readonly elf: ElfFile, private readonly sections: DwarfSections) {
     this.info = new DwarfInfo(sections);
+    this.store = nameStore('dwarf', elf.buildId, isStoredFrames);
   }
 
   /** The file whose DWARF this reads (the binary itself or its debug file). */
@@ -45,10 +61,17 @@ export class DwarfSymbolizer {
     const hit = this.memo.get(vaddr);
     if (hit !== undefined) return hit ?? undefined;
     let out: SourceFrame[] | undefined;
-    try {
-      out = this.info.frames(vaddr)?.map((f) => ({ name: f.name, file: f.file ?? '', line: f.line }));
-    } catch {
-      out = undefined; // ElfError from a file that changed under us: no lines, the symbol stays
+    const key = vaddr.toString(16);
+    const stored = this.store?.get(key);
+    if (stored !== undefined) {
+      out = stored?.map(([name, file, line]) => ({ name: name ?? undefined, file, line }));
+    } else {
+      try {
+        out = this.info.frames(vaddr)?.map((f) => ({ name: f.name, file: f.file ?? '', line: f.line }));
+        this.store?.set(key, out ? out.map((f) => [f.name ?? null, f.file, f.line]) : null);
+      } catch {
+        out = undefined; // ElfError from a file that changed under us: no lines, the symbol stays
+      }
     }
     if (this.memo.size >= MAX_CACHED_ADDRESSES) this.memo.clear();
     this.memo.set(vaddr, out ?? null);

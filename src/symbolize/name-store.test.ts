@@ -1,0 +1,142 @@
+// Name stores: what one run found is what the next run reads, damage reads as nothing, and the
+// DWARF and kernel namers answer from them exactly as they would without.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, test } from 'node:test';
+import { DwarfSections } from '../elf/dwarf-forms.js';
+import { ElfFile } from '../elf/elf.js';
+import { instructionAddresses } from '../../test/dwarf/addr2line.js';
+import { findDebugFile } from './debug-file.js';
+import { DwarfSymbolizer } from './dwarf.js';
+import { KernelSymbols, kernelNames } from './kernel.js';
+import { disableNameStores, enableNameStores, nameStore, saveNameStores } from './name-store.js';
+
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+const dirs: string[] = [];
+function storeDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'fluoro-names-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  disableNameStores();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+test('a store saved by one run is read by the next; off means none', () => {
+  const dir = storeDir();
+  enableNameStores(dir);
+  const s = nameStore('t', 'abc123', isNumber)!;
+  s.set('x', 1);
+  s.set('y', 2);
+  saveNameStores();
+  disableNameStores();
+  assert.equal(nameStore('t', 'abc123', isNumber), undefined, 'stores are off until enabled');
+  enableNameStores(dir);
+  const again = nameStore('t', 'abc123', isNumber)!;
+  assert.deepEqual([again.get('x'), again.get('y'), again.size], [1, 2, 2]);
+  assert.equal(nameStore('t', '../escape', isNumber), undefined, 'a key cannot name another path');
+  assert.equal(nameStore('t', undefined, isNumber), undefined, 'no key (no build-id), no store');
+  const before = process.env.FLUORO_CACHE;
+  process.env.FLUORO_CACHE = 'off';
+  try {
+    disableNameStores();
+    enableNameStores(dir);
+    assert.equal(nameStore('t', 'abc123', isNumber), undefined);
+  } finally {
+    if (before === undefined) delete process.env.FLUORO_CACHE;
+    else process.env.FLUORO_CACHE = before;
+  }
+});
+
+test('a damaged or foreign store file reads as empty, and is replaced whole', () => {
+  const dir = storeDir();
+  enableNameStores(dir);
+  nameStore('t', 'k', isNumber)!.set('a', 1);
+  saveNameStores();
+  const path = join(dir, 't', 'k.json');
+  for (const bad of ['{"format":1,"entries":{"a":"not a number"}}', '{"format":2,"entries":{"a":1}}', '{"format":1,', '[]', 'null']) {
+    writeFileSync(path, bad);
+    disableNameStores();
+    enableNameStores(dir);
+    const s = nameStore('t', 'k', isNumber)!;
+    assert.equal(s.size, 0, bad);
+    s.set('b', 2);
+    saveNameStores();
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { format: 1, entries: { b: 2 } });
+  }
+  assert.deepEqual(readdirSync(join(dir, 't')), ['k.json'], 'no temporary files left behind');
+});
+
+test("libc's DWARF: a second run answers from the store, without parsing a unit, the same frames", (t) => {
+  const debug = findDebugFile(ElfFile.open('/lib/x86_64-linux-gnu/libc.so.6'));
+  if (!debug) {
+    t.diagnostic('no debug file for libc is installed; nothing to compare');
+    return;
+  }
+  const dir = storeDir();
+  const addrs = instructionAddresses('/lib/x86_64-linux-gnu/libc.so.6', 100);
+  enableNameStores(dir);
+  const first = new DwarfSymbolizer(debug, new DwarfSections(debug));
+  const a = addrs.map((x) => first.frames(x));
+  assert.ok(first.stats.parsedUnits > 0);
+  saveNameStores();
+  disableNameStores();
+  enableNameStores(dir);
+  const second = new DwarfSymbolizer(debug, new DwarfSections(debug));
+  const b = addrs.map((x) => second.frames(x));
+  assert.deepEqual(b, a);
+  assert.ok(a.filter((f) => f?.length).length >= 50, 'most addresses have lines');
+  assert.equal(second.stats.parsedUnits, 0, 'nothing parsed the second time');
+  assert.equal(second.stats.bytes, 0, 'no DWARF section even read');
+});
+
+const kallsyms = [
+  'ffffffff81000000 T _stext',
+  'ffffffff81000000 T startup_64',
+  'ffffffff81000100 t early_helper',
+  'ffffffff81001000 T do_one',
+  'ffffffff81002000 D some_data',
+  'ffffffff81003000 T _etext',
+  'ffffffffc0400000 t mod_fn\t[e1000]',
+].join('\n');
+
+test('the core kernel snapshot reads back as the table it came from; damage reads as nothing', () => {
+  const k = KernelSymbols.parse(kallsyms);
+  assert.deepEqual(k.textRange(), [0xffffffff81000000n, 0xffffffff81003000n]);
+  const snap = k.coreSnapshot()!;
+  const back = KernelSymbols.fromSnapshot(snap)!;
+  for (const addr of [0xffffffff81000000n, 0xffffffff81000150n, 0xffffffff81001fffn, 0xffffffff81002100n, 0xffffffff81003000n]) {
+    assert.deepEqual(back.lookup(addr), k.lookup(addr), addr.toString(16));
+  }
+  assert.deepEqual(back.textRange(), k.textRange());
+  assert.equal(back.lookup(0xffffffffc0400010n), undefined, 'modules are not in the snapshot: past _etext');
+  assert.equal(KernelSymbols.fromSnapshot(snap.subarray(0, snap.length - 1)), undefined, 'truncated');
+  const swapped = Buffer.from(snap);
+  swapped.writeDoubleLE(swapped.readDoubleLE(32 + 8), 32); // first address = second: not increasing
+  assert.equal(KernelSymbols.fromSnapshot(swapped), undefined, 'out of order');
+  assert.equal(KernelSymbols.fromSnapshot(Buffer.from('not a snapshot at all, not at all!!')), undefined);
+});
+
+test('kernel names: the next run names core text from the snapshot without reading kallsyms; modules still do', () => {
+  const dir = storeDir();
+  enableNameStores(dir);
+  let reads = 0;
+  const source = () => {
+    reads++;
+    return KernelSymbols.parse(kallsyms);
+  };
+  const warn = () => assert.fail('symbols are available');
+  const first = kernelNames(warn, source);
+  assert.equal(first.name(0xffffffff81001010n), 'do_one');
+  assert.equal(reads, 1);
+  const second = kernelNames(warn, source);
+  assert.equal(second.name(0xffffffff81000120n), 'early_helper');
+  assert.equal(second.name(0xffffffff81001010n), 'do_one');
+  assert.equal(reads, 1, 'kallsyms not read for core text');
+  assert.equal(second.name(0xffffffffc0400010n), 'mod_fn');
+  assert.equal(reads, 2, 'a module address reads kallsyms');
+});
