@@ -30,6 +30,7 @@ interface Config {
   reps: number;
   hzs: number[];
   only?: string[];
+  tools?: string[];
 }
 
 function parseArgs(argv: string[]): Config {
@@ -37,6 +38,8 @@ function parseArgs(argv: string[]): Config {
   const c: Config = quick ? { quick, seconds: 2, reps: 2, hzs: [99] } : { quick, seconds: 5, reps: 3, hzs: [49, 99, 999] };
   const only = argv.find((a) => a.startsWith('--targets='));
   if (only) c.only = only.slice('--targets='.length).split(',');
+  const tools = argv.find((a) => a.startsWith('--tools='));
+  if (tools) c.tools = tools.slice('--tools='.length).split(',');
   return c;
 }
 
@@ -186,7 +189,8 @@ async function main(): Promise<number> {
   installPeers();
   const started = performance.now();
   const mach = machine();
-  const tools: Tool[] = [fluoroTool, perfDwarfTool, perfFpTool, bpftraceTool, libbpfProfileTool];
+  let tools: Tool[] = [fluoroTool, perfDwarfTool, perfFpTool, bpftraceTool, libbpfProfileTool];
+  if (c.tools) tools = tools.filter((t) => c.tools?.includes(t.name));
   let targets: Target[] = [nginxTarget(false), nginxTarget(true), pythonTarget];
   if (c.only) targets = targets.filter((t) => c.only?.includes(t.name));
   const work = mkdtempSync(join(tmpdir(), 'fluoro-bench-'));
@@ -212,6 +216,7 @@ async function main(): Promise<number> {
   };
   const notes: string[] = [];
   if (c.only) notes.push(`targets limited to ${c.only.join(', ')}`);
+  if (c.tools) notes.push(`tools limited to ${c.tools.join(', ')}`);
   const head = gitHead();
   if (head) notes.push(`fluoro: ${head}`);
   out.notes = notes;

@@ -1,4 +1,5 @@
 // fluoro itself, as a user runs it: `fluoro cpu -p PID -F HZ -o out.folded`, stopped by Ctrl-C.
+// The executable runs by its own #! line, with the V8 settings it chose for itself.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,8 +15,8 @@ export const fluoroTool: Tool = {
   bpf: true,
   unavailable: () => undefined,
   record: (pid, hz, dir) => ({
-    cmd: process.execPath,
-    args: [join(ROOT, 'bin', 'fluoro.js'), 'cpu', '-p', String(pid), '-F', String(hz), '-d', '30m', '-o', join(dir, 'out.folded')],
+    cmd: join(ROOT, 'bin', 'fluoro.js'),
+    args: ['cpu', '-p', String(pid), '-F', String(hz), '-d', '30m', '-o', join(dir, 'out.folded')],
   }),
   parse: (dir) => parseFolded(readFileSync(join(dir, 'out.folded'), 'utf8')),
   reported: (stdout) => /^\d+ samples in .*$/m.exec(stdout)?.[0],
