@@ -132,6 +132,7 @@ async function benchTarget(target: Target, tools: Tool[], c: Config, work: strin
               seconds: c.seconds,
               measure: (s) => (running as RunningTarget).measure(s),
               cold: hz === (c.hzs.includes(99) ? 99 : c.hzs[0]) && rep === 0,
+              storeDir: join(work, 'stores'),
             });
             // A tool that fails before sampling (a BPF load refused under a busy kernel) gets a second try.
             const r = await session().catch(async (err: Error) => {

@@ -2,7 +2,7 @@
 // the measured window, stop it as a user would (Ctrl-C), time how long until its stacks are on
 // disk, and read what it cost (CPU in the window, peak RSS, BPF map memory).
 
-import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpfMapMemlock, childPids, cpuSeconds, exited, perfEventCount, sleep, start, waitFor } from './proc.js';
 import { measureStacks, type StackMeasures, type Stack } from './stacks.js';
@@ -35,8 +35,13 @@ export interface SessionOptions {
   dir: string;
   seconds: number;
   measure: (seconds: number) => Promise<number>;
-  /** Drop the page cache before stopping: the post-processing then reads everything from disk. */
+  /**
+   * Cold: the page cache is dropped before stopping, so the post-processing reads everything from
+   * disk, and the tool starts with none of its own caches (fluoro's name stores in `storeDir` are
+   * emptied first). Warm: the stores that earlier runs of this benchmark left there.
+   */
   cold: boolean;
+  storeDir: string;
 }
 
 const TIME_FORMAT = '%e %U %S %M';
@@ -59,8 +64,10 @@ export async function runSession(o: SessionOptions): Promise<SessionResult> {
   const { tool, dir } = o;
   const rec = tool.record(o.pid, o.hz, dir);
   const timeFile = join(dir, 'time.txt');
+  if (o.cold) rmSync(o.storeDir, { recursive: true, force: true });
   const wrapper = start('/usr/bin/time', ['-f', TIME_FORMAT, '-o', timeFile, 'taskset', '-c', OTHER_CPU, rec.cmd, ...rec.args], {
     cwd: dir,
+    env: { ...process.env, FLUORO_CACHE_DIR: o.storeDir },
   });
   let stdout = '';
   let stderr = '';
