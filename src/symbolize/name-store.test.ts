@@ -12,6 +12,7 @@ import { instructionAddresses } from '../../test/dwarf/addr2line.js';
 import { findDebugFile } from './debug-file.js';
 import { DwarfSymbolizer } from './dwarf.js';
 import { KernelSymbols, kernelNames } from './kernel.js';
+import { NativeSymbolizer } from './native.js';
 import { disableNameStores, enableNameStores, nameStore, saveNameStores } from './name-store.js';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
@@ -139,4 +140,21 @@ test('kernel names: the next run names core text from the snapshot without readi
   assert.equal(reads, 1, 'kallsyms not read for core text');
   assert.equal(second.name(0xffffffffc0400010n), 'mod_fn');
   assert.equal(reads, 2, 'a module address reads kallsyms');
+});
+
+test("libc's symbols: a second run names the same addresses without reading the symbol table", () => {
+  const dir = storeDir();
+  const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+  const addrs = instructionAddresses(libc, 200);
+  enableNameStores(dir);
+  const first = new NativeSymbolizer(ElfFile.open(libc));
+  const a = addrs.map((x) => first.name(x));
+  assert.ok(first.symbolsRead);
+  saveNameStores();
+  disableNameStores();
+  enableNameStores(dir);
+  const second = new NativeSymbolizer(ElfFile.open(libc));
+  assert.deepEqual(addrs.map((x) => second.name(x)), a);
+  assert.ok(a.filter(Boolean).length >= 150, 'most addresses are named');
+  assert.equal(second.symbolsRead, false);
 });

@@ -6,6 +6,7 @@ import { IdentityCache } from '../elf/cache.js';
 import { ElfFile } from '../elf/elf.js';
 import { SymbolTable, type FuncSymbol } from '../elf/symbols.js';
 import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
+import { nameStore, type NameStore } from './name-store.js';
 
 /** How far past e_entry an unnamed _start reaches (glibc's x86-64 _start is 38 bytes). */
 const START_SPAN = 64;
@@ -15,12 +16,17 @@ export class NativeSymbolizer {
   readonly debugFile: string | undefined;
   private readonly debug: ElfFile | undefined;
   private table: SymbolTable | undefined;
+  /** Names earlier runs found in this same file (with the same debug file or none), when stores are on. */
+  private readonly store: NameStore<string | null> | undefined;
 
   constructor(readonly elf: ElfFile, opts: DebugSearchOptions = {}) {
     // A file with .symtab is not stripped: a debug file would add nothing we use here.
     const hasSymtab = elf.section('.symtab') !== undefined;
     this.debug = hasSymtab ? undefined : findDebugFile(elf, opts);
     this.debugFile = this.debug?.path;
+    // A debug file installed later names more: its names are kept apart from those found without.
+    const id = elf.buildId;
+    this.store = nameStore('symbols', id && (this.debug ? `${id}_debug` : id), isName);
   }
 
   /**
@@ -28,6 +34,11 @@ export class NativeSymbolizer {
    * code may never show up in a profile, and reading all their tables up front cost 30 MB of a
    * profiler's peak memory.
    */
+  /** Whether the symbol table has been read (rather than every name coming from the store). */
+  get symbolsRead(): boolean {
+    return this.table !== undefined;
+  }
+
   get symbols(): SymbolTable {
     this.table ??= this.debug ? SymbolTable.fromElf(this.elf, this.debug) : SymbolTable.fromElf(this.elf);
     return this.table;
@@ -47,8 +58,18 @@ export class NativeSymbolizer {
 
   /** The function name at `vaddr`, or undefined. */
   name(vaddr: number): string | undefined {
-    return this.lookup(vaddr)?.name;
+    if (!this.store) return this.lookup(vaddr)?.name;
+    const key = vaddr.toString(16);
+    const stored = this.store.get(key);
+    if (stored !== undefined) return stored ?? undefined;
+    const name = this.lookup(vaddr)?.name;
+    this.store.set(key, name ?? null);
+    return name;
   }
+}
+
+function isName(v: unknown): v is string | null {
+  return v === null || (typeof v === 'string' && v.length <= 4096);
 }
 
 const cache = new IdentityCache<NativeSymbolizer>(128);
