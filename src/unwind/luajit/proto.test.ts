@@ -63,4 +63,31 @@ test('prototypes, lines, locals and callee names read from a live luajit', async
   assert.deepEqual(pick.upvalueNames, ['gcd']);
 
   assert.equal(protos.get(8n), undefined, 'an unreadable address is not a prototype');
+
+  // Re-validation: trusted for 100 ms, then checked against the header, which a reuse changes.
+  let clock = 0;
+  let reads = 0;
+  let reused = false;
+  const watched = {
+    read(addr: bigint, len: number): Buffer | undefined {
+      reads++;
+      const b = mem.read(addr, len);
+      if (b && reused && addr === protoOf(gcdFn!)) b[b.length - 1] = b[b.length - 1]! ^ 0xff;
+      return b;
+    },
+  };
+  const timed = new ProtoCache(watched, build.proto, lay.proto_size, 65536, 100, () => clock);
+  const first = timed.get(protoOf(gcdFn!));
+  assert.ok(first);
+  const afterFirst = reads;
+  clock = 99;
+  assert.equal(timed.get(protoOf(gcdFn!)), first);
+  assert.equal(reads, afterFirst, 'no read within the window');
+  clock = 150;
+  assert.equal(timed.get(protoOf(gcdFn!)), first);
+  assert.equal(reads, afterFirst + 1, 'one header read past it');
+  reused = true;
+  clock = 300;
+  const changed = timed.get(protoOf(gcdFn!));
+  assert.notEqual(changed, first, 'a changed header is read anew');
 });
