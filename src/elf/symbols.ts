@@ -11,6 +11,8 @@ const SYM_SIZE = 24;
 const MAX_SYMBOLS = 20_000_000;
 /** A size-0 symbol covers up to the next symbol, but not further than this. */
 const MAX_UNSIZED_SPAN = 1 << 20;
+const SNAPSHOT_MAGIC = 'FSY1';
+const SNAPSHOT_HEADER = 16;
 
 export interface FuncSymbol {
   name: string;
@@ -92,6 +94,45 @@ export class SymbolTable {
 
   get length(): number {
     return this.names.length;
+  }
+
+  /** The table as bytes that fromSnapshot() reads back without sorting or merging anything. */
+  snapshot(): Buffer {
+    const n = this.names.length;
+    const blobs = this.names.map((name) => Buffer.from(name, 'utf8'));
+    const offsets = new Uint32Array(n + 1);
+    for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + blobs[i]!.length;
+    const head = Buffer.alloc(SNAPSHOT_HEADER);
+    head.write(SNAPSHOT_MAGIC, 0, 'latin1');
+    head.writeUInt32LE(n, 4);
+    head.writeUInt32LE(offsets[n]!, 8);
+    return Buffer.concat([head, Buffer.from(this.starts.buffer), Buffer.from(this.ends.buffer), Buffer.from(offsets.buffer), ...blobs]);
+  }
+
+  /** A table from snapshot()'s bytes; undefined unless they are whole and consistent. */
+  static fromSnapshot(buf: Buffer): SymbolTable | undefined {
+    if (buf.length < SNAPSHOT_HEADER || buf.toString('latin1', 0, 4) !== SNAPSHOT_MAGIC) return undefined;
+    const n = buf.readUInt32LE(4);
+    const blobBytes = buf.readUInt32LE(8);
+    const at = { starts: SNAPSHOT_HEADER, ends: SNAPSHOT_HEADER + 8 * n, offsets: SNAPSHOT_HEADER + 16 * n, blob: SNAPSHOT_HEADER + 20 * n + 4 };
+    if (n > MAX_SYMBOLS || buf.length !== at.blob + blobBytes) return undefined;
+    const t = Object.create(SymbolTable.prototype) as { starts: Float64Array; ends: Float64Array; names: string[] };
+    t.starts = new Float64Array(n);
+    t.ends = new Float64Array(n);
+    t.names = new Array<string>(n);
+    let prevOff = buf.readUInt32LE(at.offsets);
+    if (prevOff !== 0) return undefined;
+    for (let i = 0; i < n; i++) {
+      const start = buf.readDoubleLE(at.starts + 8 * i);
+      const end = buf.readDoubleLE(at.ends + 8 * i);
+      const off = buf.readUInt32LE(at.offsets + 4 * (i + 1));
+      if (!(end > start) || (i > 0 && !(start > t.starts[i - 1]!)) || off < prevOff || off > blobBytes) return undefined;
+      t.starts[i] = start;
+      t.ends[i] = end;
+      t.names[i] = buf.toString('utf8', at.blob + prevOff, at.blob + off);
+      prevOff = off;
+    }
+    return t as unknown as SymbolTable;
   }
 
   /** The function containing file virtual address `vaddr`, or undefined. */

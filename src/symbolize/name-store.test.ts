@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { DwarfSections } from '../elf/dwarf-forms.js';
 import { ElfFile } from '../elf/elf.js';
+import { SymbolTable } from '../elf/symbols.js';
 import { instructionAddresses } from '../../test/dwarf/addr2line.js';
 import { findDebugFile } from './debug-file.js';
 import { DwarfSymbolizer } from './dwarf.js';
@@ -157,4 +158,41 @@ test("libc's symbols: a second run names the same addresses without reading the 
   assert.deepEqual(addrs.map((x) => second.name(x)), a);
   assert.ok(a.filter(Boolean).length >= 150, 'most addresses are named');
   assert.equal(second.symbolsRead, false);
+});
+
+test("libc's symbol table, kept and read back: every entry the same; damage reads as nothing", () => {
+  const libc = ElfFile.open('/lib/x86_64-linux-gnu/libc.so.6');
+  const debug = findDebugFile(libc);
+  const table = debug ? SymbolTable.fromElf(libc, debug) : SymbolTable.fromElf(libc);
+  const snap = table.snapshot();
+  const back = SymbolTable.fromSnapshot(snap)!;
+  assert.ok(back);
+  assert.deepEqual([...back.entries()], [...table.entries()]);
+  assert.ok(table.length > 1000);
+  assert.equal(SymbolTable.fromSnapshot(snap.subarray(0, snap.length - 1)), undefined, 'truncated');
+  const unordered = Buffer.from(snap);
+  unordered.writeDoubleLE(unordered.readDoubleLE(16 + 8), 16); // first start = second start
+  assert.equal(SymbolTable.fromSnapshot(unordered), undefined, 'out of order');
+});
+
+test('a second symbolizer of the same file reads the kept table instead of the file', () => {
+  const dir = storeDir();
+  enableNameStores(dir);
+  const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+  const first = new NativeSymbolizer(ElfFile.open(libc));
+  const n = first.symbols.length;
+  const kept = readdirSync(join(dir, 'symtab'));
+  assert.equal(kept.length, 1, 'one table kept');
+  disableNameStores();
+  enableNameStores(dir);
+  const second = new NativeSymbolizer(ElfFile.open(libc));
+  assert.equal(second.symbols.length, n);
+  assert.deepEqual([...second.symbols.entries()], [...first.symbols.entries()]);
+  // Proof that the kept table is what is read: plant another one there.
+  writeFileSync(join(dir, 'symtab', kept[0]!), new SymbolTable([{ name: 'planted', start: 0x1000, size: 16 }]).snapshot());
+  disableNameStores();
+  enableNameStores(dir);
+  const third = new NativeSymbolizer(ElfFile.open(libc));
+  assert.equal(third.symbols.length, 1);
+  assert.equal(third.lookup(0x1008)?.name, 'planted');
 });

@@ -6,8 +6,10 @@ import { IdentityCache } from '../elf/cache.js';
 import { ElfFile } from '../elf/elf.js';
 import { SymbolTable, type FuncSymbol } from '../elf/symbols.js';
 import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
-import { nameStore, type NameStore } from './name-store.js';
+import { nameStore, readStoreFile, writeStoreFile, type NameStore } from './name-store.js';
 
+/** The largest kept symbol table read back. */
+const MAX_SNAPSHOT_BYTES = 256 << 20;
 /** How far past e_entry an unnamed _start reaches (glibc's x86-64 _start is 38 bytes). */
 const START_SPAN = 64;
 
@@ -18,6 +20,7 @@ export class NativeSymbolizer {
   private table: SymbolTable | undefined;
   /** Names earlier runs found in this same file (with the same debug file or none), when stores are on. */
   private readonly store: NameStore<string | null> | undefined;
+  private readonly storeKey: string | undefined;
 
   constructor(readonly elf: ElfFile, opts: DebugSearchOptions = {}) {
     // A file with .symtab is not stripped: a debug file would add nothing we use here.
@@ -26,7 +29,8 @@ export class NativeSymbolizer {
     this.debugFile = this.debug?.path;
     // A debug file installed later names more: its names are kept apart from those found without.
     const id = elf.buildId;
-    this.store = nameStore('symbols', id && (this.debug ? `${id}_debug` : id), isName);
+    this.storeKey = id && (this.debug ? `${id}_debug` : id);
+    this.store = nameStore('symbols', this.storeKey, isName);
   }
 
   /**
@@ -40,8 +44,18 @@ export class NativeSymbolizer {
   }
 
   get symbols(): SymbolTable {
-    this.table ??= this.debug ? SymbolTable.fromElf(this.elf, this.debug) : SymbolTable.fromElf(this.elf);
+    this.table ??= this.readTable();
     return this.table;
+  }
+
+  /** The table as an earlier run kept it (name stores on), else read from the file(s) and kept. */
+  private readTable(): SymbolTable {
+    const kept = readStoreFile('symtab', this.storeKey, 'bin', MAX_SNAPSHOT_BYTES);
+    const fromStore = kept ? SymbolTable.fromSnapshot(kept) : undefined;
+    if (fromStore) return fromStore;
+    const table = this.debug ? SymbolTable.fromElf(this.elf, this.debug) : SymbolTable.fromElf(this.elf);
+    if (this.store) writeStoreFile('symtab', this.storeKey, 'bin', table.snapshot());
+    return table;
   }
 
   /**
