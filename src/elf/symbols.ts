@@ -1,7 +1,7 @@
 // Function symbols of an ELF file, sorted for binary search. .symtab (when the file was not stripped)
 // is the richer source; .dynsym is merged in because stripped binaries keep only that.
 
-import { cstring, SHT_DYNSYM, SHT_SYMTAB, type ElfFile, type Section } from './elf.js';
+import { cstring, SHT_DYNSYM, SHT_SYMTAB, type ElfFile } from './elf.js';
 
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
@@ -26,14 +26,33 @@ interface Candidate extends FuncSymbol {
   rank: number;
 }
 
-function readTable(elf: ElfFile, sec: Section, fromSymtab: boolean, out: Candidate[]): void {
-  if (sec.entsize !== 0 && sec.entsize !== SYM_SIZE) return;
-  const count = Math.floor(sec.size / SYM_SIZE);
-  if (count > MAX_SYMBOLS) return;
-  const strSec = elf.sections[sec.link];
-  const data = elf.sectionData(sec);
-  const strs = strSec ? elf.sectionData(strSec) : undefined;
-  if (!data || !strs) return;
+/** The bytes of one symbol table and its string table. */
+export interface SymbolSection {
+  data: Buffer;
+  strs: Buffer;
+  fromSymtab: boolean;
+}
+
+/**
+ * The bytes of `elf`'s .symtab and .dynsym with their string tables, read now and parsed later: a
+ * file reached through /proc/PID/map_files can no longer be opened once the process exits.
+ */
+export function readSymbolSections(elf: ElfFile): SymbolSection[] {
+  const out: SymbolSection[] = [];
+  for (const sec of elf.sections) {
+    if (sec.type !== SHT_SYMTAB && sec.type !== SHT_DYNSYM) continue;
+    if (sec.entsize !== 0 && sec.entsize !== SYM_SIZE) continue;
+    if (Math.floor(sec.size / SYM_SIZE) > MAX_SYMBOLS) continue;
+    const strSec = elf.sections[sec.link];
+    const data = elf.sectionData(sec);
+    const strs = strSec ? elf.sectionData(strSec) : undefined;
+    if (data && strs) out.push({ data, strs, fromSymtab: sec.type === SHT_SYMTAB });
+  }
+  return out;
+}
+
+function readTable({ data, strs, fromSymtab }: SymbolSection, out: Candidate[]): void {
+  const count = Math.floor(data.length / SYM_SIZE);
   for (let i = 1; i < count; i++) {
     const o = i * SYM_SIZE;
     const info = data[o + 4]!;
@@ -82,13 +101,13 @@ export class SymbolTable {
    * file share addresses, so their tables combine into one.
    */
   static fromElf(...elfs: ElfFile[]): SymbolTable {
+    return SymbolTable.fromSections(elfs.flatMap(readSymbolSections));
+  }
+
+  /** Function symbols from symbol table bytes (readSymbolSections()), merged as fromElf() does. */
+  static fromSections(sections: readonly SymbolSection[]): SymbolTable {
     const all: Candidate[] = [];
-    for (const elf of elfs) {
-      for (const s of elf.sections) {
-        if (s.type === SHT_SYMTAB) readTable(elf, s, true, all);
-        else if (s.type === SHT_DYNSYM) readTable(elf, s, false, all);
-      }
-    }
+    for (const s of sections) readTable(s, all);
     return new SymbolTable(all);
   }
 

@@ -4,7 +4,7 @@
 
 import { IdentityCache } from '../elf/cache.js';
 import { ElfFile } from '../elf/elf.js';
-import { SymbolTable, type FuncSymbol } from '../elf/symbols.js';
+import { readSymbolSections, SymbolTable, type FuncSymbol, type SymbolSection } from '../elf/symbols.js';
 import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
 import { nameStore, readStoreFile, writeStoreFile, type NameStore } from './name-store.js';
 
@@ -18,6 +18,8 @@ export class NativeSymbolizer {
   readonly debugFile: string | undefined;
   private readonly debug: ElfFile | undefined;
   private table: SymbolTable | undefined;
+  /** The file's symbol table bytes until they are parsed (the debug file's path stays valid). */
+  private raw: SymbolSection[] | undefined;
   /** Names earlier runs found in this same file (with the same debug file or none), when stores are on. */
   private readonly store: NameStore<string | null> | undefined;
   private readonly storeKey: string | undefined;
@@ -31,12 +33,13 @@ export class NativeSymbolizer {
     const id = elf.buildId;
     this.storeKey = id && (this.debug ? `${id}_debug` : id);
     this.store = nameStore('symbols', this.storeKey, isName);
+    this.raw = readSymbolSections(elf);
   }
 
   /**
-   * The symbols, read on first use: a process maps dozens of libraries (nginx-extras, 40) whose
-   * code may never show up in a profile, and reading all their tables up front cost 30 MB of a
-   * profiler's peak memory.
+   * The symbols, parsed on first use: a process maps dozens of libraries (nginx-extras, 40) whose
+   * code may never show up in a profile. Their bytes are read up front (the constructor), because
+   * a file reached through /proc/PID/map_files cannot be opened once the process has exited.
    */
   /** Whether the symbol table has been read (rather than every name coming from the store). */
   get symbolsRead(): boolean {
@@ -53,7 +56,13 @@ export class NativeSymbolizer {
     const kept = readStoreFile('symtab', this.storeKey, 'bin', MAX_SNAPSHOT_BYTES);
     const fromStore = kept ? SymbolTable.fromSnapshot(kept) : undefined;
     if (fromStore) return fromStore;
-    const table = this.debug ? SymbolTable.fromElf(this.elf, this.debug) : SymbolTable.fromElf(this.elf);
+    let table: SymbolTable;
+    try {
+      table = SymbolTable.fromSections([...(this.raw ?? []), ...(this.debug ? readSymbolSections(this.debug) : [])]);
+    } catch {
+      table = SymbolTable.fromSections(this.raw ?? []); // the debug file went away: the file's own symbols
+    }
+    this.raw = undefined;
     if (this.store) writeStoreFile('symtab', this.storeKey, 'bin', table.snapshot());
     return table;
   }
