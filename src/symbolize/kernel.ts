@@ -314,7 +314,7 @@ export function kernelNames(
         table = source();
         if (!core) {
           const snapshot = table.coreSnapshot();
-          if (snapshot) writeStoreFile('kernel', boot, 'bin', snapshot);
+          if (snapshot) writeStoreFile('kernel', boot, 'bin', snapshot, true); // earlier boots' go
         }
       } catch (err) {
         if (!(err instanceof KernelSymbolsUnavailableError)) throw err;

@@ -14,7 +14,7 @@ import { findDebugFile } from './debug-file.js';
 import { DwarfSymbolizer } from './dwarf.js';
 import { KernelSymbols, kernelNames } from './kernel.js';
 import { NativeSymbolizer } from './native.js';
-import { disableNameStores, enableNameStores, nameStore, saveNameStores } from './name-store.js';
+import { disableNameStores, enableNameStores, nameStore, saveNameStores, writeStoreFile } from './name-store.js';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 const dirs: string[] = [];
@@ -141,6 +141,17 @@ test('kernel names: the next run names core text from the snapshot without readi
   assert.equal(reads, 1, 'kallsyms not read for core text');
   assert.equal(second.name(0xffffffffc0400010n), 'mod_fn');
   assert.equal(reads, 2, 'a module address reads kallsyms');
+});
+
+test("a new boot's kernel snapshot replaces the earlier boots'", () => {
+  const dir = storeDir();
+  enableNameStores(dir);
+  writeStoreFile('kernel', 'an-earlier-boot', 'bin', Buffer.from('old'));
+  const names = kernelNames(() => assert.fail('symbols are available'), () => KernelSymbols.parse(kallsyms));
+  assert.equal(names.name(0xffffffff81001010n), 'do_one');
+  const files = readdirSync(join(dir, 'kernel'));
+  assert.equal(files.length, 1);
+  assert.notEqual(files[0], 'an-earlier-boot.bin');
 });
 
 test("libc's symbols: a second run names the same addresses without reading the symbol table", () => {

@@ -10,7 +10,7 @@
 // FLUORO_CACHE=off turns them off. A file that is missing, too big, damaged or of another shape
 // is an empty store; a store that cannot be written is simply not kept.
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,10 +68,19 @@ export function readStoreFile(kind: string, key: string | undefined, ext: string
   }
 }
 
-/** Writes a binary store file whole (readers see the old one or the new one). Never throws. */
-export function writeStoreFile(kind: string, key: string | undefined, ext: string, data: Buffer): void {
+/**
+ * Writes a binary store file whole (readers see the old one or the new one). With `only`, the
+ * other files of that kind go (a snapshot per boot need not outlive its boot). Never throws.
+ */
+export function writeStoreFile(kind: string, key: string | undefined, ext: string, data: Buffer, only = false): void {
   const path = storePath(kind, key, ext);
-  if (path) atomicWrite(path, data);
+  if (!path || !atomicWrite(path, data) || !only) return;
+  const dir = join(path, '..');
+  try {
+    for (const name of readdirSync(dir)) if (join(dir, name) !== path) rmSync(join(dir, name), { force: true });
+  } catch {
+    // pruning is best effort
+  }
 }
 
 function atomicWrite(path: string, data: string | Buffer): boolean {
