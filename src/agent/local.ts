@@ -6,6 +6,7 @@ import { psRows, commandText } from '../cli/ps.js';
 import { NoSuchProcessError, UsageError } from '../errors.js';
 import { containerLabel, type ContainerInfo } from '../proc/container.js';
 import { processExists, processInfo } from '../proc/process.js';
+import { saveNameStores } from '../symbolize/name-store.js';
 import type { Agent, ProcessRow } from './agent.js';
 import { kindInfo, parseParams, type AnalysisKind, type ParamValues, type RunContext } from './analysis.js';
 import { analysisKinds } from './registry.js';
@@ -63,7 +64,11 @@ export class LocalAgent implements Agent {
     return { params: parsed, command };
   }
 
-  run(kind: string, pid: number, params: ParamValues, ctx: RunContext) {
-    return this.kind(kind).run(pid, params, ctx);
+  async run(kind: string, pid: number, params: ParamValues, ctx: RunContext) {
+    try {
+      return await this.kind(kind).run(pid, params, ctx);
+    } finally {
+      saveNameStores(); // a console runs for days: keep what each run named as it goes
+    }
   }
 }
