@@ -2,11 +2,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { TestContext } from 'node:test';
+import test, { type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { bpfTest } from '../../../test/support/bpf.js';
-import { startCpuCapture, type CpuCaptureOptions, type CpuCaptureStats } from './capture.js';
+import { ringBytesFor, startCpuCapture, type CpuCaptureOptions, type CpuCaptureStats } from './capture.js';
 import type { RawSample } from './record.js';
 
 const KERNEL_SPACE = 0xffff800000000000n;
@@ -134,4 +134,17 @@ bpfTest('capture: all processes except fluoro itself, at the largest stack windo
   assert.ok(samples.every((s) => s.stack.length <= 32768));
   t.diagnostic(`all processes: ${samples.length} samples, ${stats.filtered} filtered, ${stats.dropped} dropped, ` +
     `${(stats.receivedBytes / Math.max(1, stats.received)).toFixed(0)} bytes per sample`);
+});
+
+test('the ring buffer holds half a second of full-size records from every CPU, within 1-8 MiB', () => {
+  const MiB = 1 << 20;
+  assert.equal(ringBytesFor(99, 2, 16384), 4 * MiB, '99 Hz x 2 CPUs x 24 KiB x 0.5 s = 2.3 MB');
+  assert.equal(ringBytesFor(49, 2, 16384), 2 * MiB);
+  assert.equal(ringBytesFor(999, 2, 16384), 8 * MiB, 'capped');
+  assert.equal(ringBytesFor(999, 64, 32768), 8 * MiB);
+  assert.equal(ringBytesFor(1, 1, 0), MiB, 'at least 1 MiB');
+  for (const hz of [1, 49, 99, 499, 999]) {
+    const r = ringBytesFor(hz, 2, 16384);
+    assert.equal(r & (r - 1), 0, 'a power of two');
+  }
 });
