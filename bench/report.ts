@@ -12,7 +12,8 @@ import {
   type TargetRecord,
   type ToolRecord,
 } from './results.js';
-import type { Summary } from './stats.js';
+import { summarize, type Summary } from './stats.js';
+import type { ViewerRecord } from './viewer.js';
 
 const f1 = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
 
@@ -121,5 +122,24 @@ export function renderReport(r: BenchResults, notes: string[]): string {
     const failures = t.tools.flatMap((x) => x.runs.filter((run) => run.error).map((run) => `${x.tool} at ${run.hz} Hz: ${run.error}`));
     if (failures.length) L.push('Failed runs:', '', ...failures.slice(0, 10).map((f) => `- ${f}`), '');
   }
+  if (r.viewer) L.push(...viewerSection(r.viewer));
   return L.join('\n') + '\n';
+}
+
+function viewerSection(v: ViewerRecord): string[] {
+  const L = ['## The flame graph page', ''];
+  L.push(
+    `fluoro's interactive HTML flame graph of ${v.stacks.toLocaleString('en-US')} distinct stacks, opened in headless chromium ` +
+      `(Debian's, through playwright-core) ${v.loadMs.length} times.`,
+    '',
+  );
+  if (v.error) L.push(`**Failed:** ${v.error}`, '');
+  if (v.loadMs.length === 0) return L;
+  L.push('| page | nodes | written in | loaded and drawn in | one redraw | search answered in |', '|---:|---:|---:|---:|---:|---:|');
+  L.push(
+    `| ${(v.htmlBytes / 1e6).toFixed(2)} MB | ${v.nodes.toLocaleString('en-US')} | ${spread(summarize(v.writeMs), '', ms)} | ` +
+      `${spread(summarize(v.loadMs), '', ms)} | ${spread(summarize(v.drawMs), ' ms')} | ${spread(summarize(v.searchMs), '', ms)} |`,
+    '',
+  );
+  return L;
 }

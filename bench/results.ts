@@ -3,6 +3,7 @@
 import type { Machine } from './machine.js';
 import type { SessionResult } from './session.js';
 import { summarize, type Summary } from './stats.js';
+import type { ViewerRecord } from './viewer.js';
 
 export interface RunRecord extends Partial<SessionResult> {
   hz: number;
@@ -39,6 +40,8 @@ export interface BenchResults {
   loadAverageAfter: string;
   wallSeconds: number;
   notes?: string[];
+  /** The flame graph page on a large profile (bench/viewer.ts). */
+  viewer?: ViewerRecord;
 }
 
 const ok = (r: RunRecord) => r.error === undefined && r.measures !== undefined;

@@ -19,6 +19,7 @@ import { fluoroTool } from './tool-fluoro.js';
 import { libbpfProfileTool } from './tool-libbpf-profile.js';
 import { perfDwarfTool, perfFpTool } from './tool-perf.js';
 import type { Tool } from './tool.js';
+import { benchViewer, type ViewerRecord } from './viewer.js';
 import { which } from './which.js';
 
 // dist/bench/run.js → bench/ in the repository.
@@ -196,8 +197,14 @@ async function main(): Promise<number> {
   if (c.only) targets = targets.filter((t) => c.only?.includes(t.name));
   const work = mkdtempSync(join(tmpdir(), 'fluoro-bench-'));
   const results: TargetRecord[] = [];
+  let viewer: ViewerRecord | undefined;
   try {
     for (const t of targets) results.push(await benchTarget(t, tools, c, work));
+    if (!c.only || c.only.includes('viewer')) {
+      log('viewer: the flame graph page in chromium');
+      viewer = await benchViewer(join(work, 'viewer'), c.reps);
+      log(`viewer: ${viewer.error ?? `loaded in ${viewer.loadMs.map((x) => x.toFixed(0)).join(', ')} ms`}`);
+    }
   } finally {
     await killAll();
     rmSync(work, { recursive: true, force: true });
@@ -212,6 +219,7 @@ async function main(): Promise<number> {
       pinning: `target on CPU ${TARGET_CPU}; wrk, the profilers and their post-processing on CPU ${OTHER_CPU}`,
     },
     targets: results,
+    ...(viewer ? { viewer } : {}),
     loadAverageAfter: loadAverage(),
     wallSeconds: (performance.now() - started) / 1000,
   };

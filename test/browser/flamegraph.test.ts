@@ -13,7 +13,7 @@ import { readFolded } from '../../src/formats/folded.js';
 import { writeHtml } from '../../src/formats/html.js';
 import { MATCH_COLOUR, frameColour } from '../../src/formats/palette.js';
 import { ProfileBuilder } from '../../src/model/builder.js';
-import type { Location } from '../../src/model/profile.js';
+import { largeProfile } from '../support/large-profile.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const root = new URL('../../../', import.meta.url);
@@ -148,17 +148,7 @@ test('draws, zooms, searches and explains frames', async () => {
 
 // How fast is reported, not asserted here: timing on a shared 2-core machine belongs to benchmarks.
 test('a profile of 100,000 distinct stacks loads, draws, searches and zooms', async (t) => {
-  const b = new ProfileBuilder([{ type: 'samples', unit: 'count' }]);
-  const common = ['main', 'ngx_worker_process_cycle', 'ngx_process_events_and_timers', 'ngx_epoll_process_events'].map((n) => b.frame('native', n));
-  const lua = Array.from({ length: 10 }, (_, i) => b.frame('lua', `route${i}`, `app/routes.lua`, 10 + i));
-  const mid = Array.from({ length: 100 }, (_, i) => b.frame('lua', `handler_${i}`, `app/handlers/h${i % 17}.lua`, 100 + i));
-  const ops = Array.from({ length: 1000 }, (_, i) => b.frame(i % 3 === 0 ? 'lua-builtin' : 'native', `op_${i}`));
-  const leaves = Array.from({ length: 10 }, (_, i) => b.frame(i < 4 ? 'kernel' : 'native', `leaf_${i}`));
-  for (let i = 0; i < 100_000; i++) {
-    const stack: Location[] = [leaves[i % 10]!, ops[Math.floor(i / 10) % 1000]!, mid[Math.floor(i / 1000)]!, lua[Math.floor(i / 10_000)]!, ...[...common].reverse()];
-    b.add(stack, 1 + ((i * 7919) % 13));
-  }
-  const p = b.build();
+  const p = largeProfile(100_000);
   assert.equal(p.samples.length, 100_000);
   const t0 = performance.now();
   const html = writeHtml(p, { title: '100,000 distinct stacks' });
