@@ -22,7 +22,8 @@ export const ITERATIONS: Record<string, number> = { heavy: 36000, medium: 18000,
  * How far a profile's share may sit from the truth, in points. Sampling error alone is under one
  * point at 5,000 samples, but the workload itself varies from run to run (JIT traces, the other
  * core's load): fluoro's share of the 66.7% function ranged 63.2–67.3% over runs, jit.profile's
- * 64.6–68.5% (the same spread with this session's code and the previous one's). A profiler that gave one function's samples to another would miss by far more.
+ * 64.6–68.5%, with the current code and with older code alike. A profiler that gave one
+ * function's samples to another would miss by far more.
  */
 export const TRUTH_POINTS = 5;
 
