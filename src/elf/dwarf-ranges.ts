@@ -4,7 +4,7 @@
 // address -> scope lookups binary-search.
 
 import { DwarfRangeError } from './dwarf-cursor.js';
-import { DW_FORM, DwarfReader, type DwarfSections } from './dwarf-forms.js';
+import { DW_FORM, DwarfReader, unitExtent, type DwarfSections } from './dwarf-forms.js';
 
 const DW_RLE = { end_of_list: 0, base_addressx: 1, startx_endx: 2, startx_length: 3, offset_pair: 4, base_address: 5, start_end: 6, start_length: 7 } as const;
 const MAX_RANGES_PER_LIST = 100_000;
@@ -101,18 +101,10 @@ export function readAranges(buf: Buffer): { triples: number[]; units: Set<number
   try {
     let off = 0;
     while (off < buf.length) {
-      const r = new DwarfReader(buf, off);
-      let length = r.u32();
-      let offsetSize = 4;
-      if (length === 0xffffffff) {
-        length = r.u64n();
-        offsetSize = 8;
-      } else if (length >= 0xfffffff0) return undefined;
-      const end = r.pos + length;
-      if (!(end <= buf.length)) return undefined;
-      const set = new DwarfReader(buf, r.pos, end);
-      const version = set.u16();
+      // A set's header starts as a unit's does: its length (32- or 64-bit form), then a version.
+      const { end, body, version, offsetSize } = unitExtent(buf, off);
       if (version !== 2 && version !== 3) return undefined;
+      const set = new DwarfReader(buf, body, end);
       const unit = set.offset(offsetSize);
       const addressSize = set.u8();
       const segmentSize = set.u8();
