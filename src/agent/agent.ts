@@ -2,8 +2,13 @@
 // collectors or to BPF; the local agent runs them in this process, a remote one (later) will
 // speak the same interface over authenticated HTTP.
 
-import type { RuntimeMatch } from '../unwind/registry.js';
-import type { AnalysisKindInfo, AnalysisResult, ParamValues, RunContext } from './analysis.js';
+import type { CollectorInfo, CollectorResult, RunContext } from '../collectors/collector.js';
+import type { ParamValues } from '../collectors/params.js';
+import type { RuntimeMatch } from '../unwind/detect.js';
+
+// What the console sees of the collectors: their descriptions, runs and results, through the agent.
+export type { CollectorInfo, CollectorResult, Progress, ResultDocument, RunContext } from '../collectors/collector.js';
+export type { ParamSpec, ParamValues } from '../collectors/params.js';
 
 /** One process as `fluoro ps` shows it; strings come from the process and are untrusted. */
 export interface ProcessRow {
@@ -22,9 +27,10 @@ export interface ProcessRow {
 export interface Agent {
   /** The host the agent runs on, as people know it. */
   readonly host: string;
-  kinds(): AnalysisKindInfo[];
+  /** The collectors this agent can run. */
+  kinds(): CollectorInfo[];
   processes(): Promise<ProcessRow[]>;
   /** Checks a request before it becomes a job: throws UsageError or NoSuchProcessError. */
   validate(kind: string, pid: number, params: unknown): { params: ParamValues; command: string };
-  run(kind: string, pid: number, params: ParamValues, ctx: RunContext): Promise<AnalysisResult>;
+  run(kind: string, pid: number, params: ParamValues, ctx: RunContext): Promise<CollectorResult>;
 }

@@ -2,14 +2,15 @@
 // called directly. Needs the privileges the collectors need (root or CAP_BPF + CAP_PERFMON).
 
 import { hostname } from 'node:os';
-import { psRows, commandText } from '../cli/ps.js';
+import { collectorInfo, type Collector, type RunContext } from '../collectors/collector.js';
+import { parseParams, type ParamValues } from '../collectors/params.js';
+import { collectors } from '../collectors/registry.js';
+import { psRows, commandText } from '../collectors/processes.js';
 import { NoSuchProcessError, UsageError } from '../errors.js';
 import { containerLabel, type ContainerInfo } from '../proc/container.js';
 import { processExists, processInfo } from '../proc/process.js';
 import { saveNameStores } from '../symbolize/name-store.js';
 import type { Agent, ProcessRow } from './agent.js';
-import { kindInfo, parseParams, type AnalysisKind, type ParamValues, type RunContext } from './analysis.js';
-import { analysisKinds } from './registry.js';
 
 function containerOf(c: ContainerInfo | undefined): ProcessRow['container'] {
   if (!c?.inContainer) return null;
@@ -19,10 +20,10 @@ function containerOf(c: ContainerInfo | undefined): ProcessRow['container'] {
 export class LocalAgent implements Agent {
   readonly host = hostname();
 
-  constructor(private readonly registry: readonly AnalysisKind[] = analysisKinds) {}
+  constructor(private readonly registry: readonly Collector[] = collectors) {}
 
   kinds() {
-    return this.registry.map(kindInfo);
+    return this.registry.map(collectorInfo);
   }
 
   async processes(): Promise<ProcessRow[]> {
@@ -42,7 +43,7 @@ export class LocalAgent implements Agent {
       }));
   }
 
-  private kind(name: string): AnalysisKind {
+  private kind(name: string): Collector {
     const k = this.registry.find((x) => x.name === name);
     if (!k) throw new UsageError(`unknown analysis ${JSON.stringify(String(name).slice(0, 40))}; choose one of ${this.registry.map((x) => x.name).join(', ')}`);
     return k;
@@ -52,7 +53,7 @@ export class LocalAgent implements Agent {
     const k = this.kind(kind);
     if (!Number.isInteger(pid) || pid <= 0 || pid > 2 ** 22) throw new UsageError('pid must be a whole number between 1 and 4194304');
     if (pid === process.pid) throw new UsageError(`PID ${pid} is the console itself`);
-    const parsed = parseParams(k, params);
+    const parsed = parseParams(k.name, k.params, params);
     if (!processExists(pid)) throw new NoSuchProcessError(pid);
     let command = '';
     try {
@@ -66,7 +67,7 @@ export class LocalAgent implements Agent {
 
   async run(kind: string, pid: number, params: ParamValues, ctx: RunContext) {
     try {
-      return await this.kind(kind).run(pid, params, ctx);
+      return await this.kind(kind).run({ pids: [pid] }, params, ctx);
     } finally {
       saveNameStores(); // a console runs for days: keep what each run named as it goes
     }

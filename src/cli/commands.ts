@@ -1,12 +1,27 @@
-// The registry of commands, in the order `fluoro --help` lists them.
+// The registry of commands, in the order `fluoro --help` lists them. Every collector of
+// src/collectors/registry.ts is a command, with its flags from its parameters; a collector's
+// presenter (how it shows its result) is listed here when it has one of its own.
 import type { Command } from 'commander';
-import { registerAnalyze } from './analyze.js';
+import { collectors } from '../collectors/registry.js';
+import { analyzePresenter } from './analyze.js';
+import { defaultPresenter, registerCollector, type Presenter } from './collector-command.js';
 import { registerConsole } from './console.js';
-import { registerCpu } from './cpu.js';
+import { cpuPresenter } from './cpu.js';
 import { registerDemo } from './demo.js';
-import { registerLuaBt } from './lua-bt.js';
+import { luaBtPresenter } from './lua-bt.js';
 import { registerPs } from './ps.js';
 
 export type Register = (program: Command) => void;
 
-export const commands: Register[] = [registerPs, registerCpu, registerLuaBt, registerAnalyze, registerConsole, registerDemo];
+// Each presenter is checked against its own prepared state where it is defined.
+const presenters: Record<string, Presenter<never>> = {
+  cpu: cpuPresenter as Presenter<never>,
+  'lua-bt': luaBtPresenter as Presenter<never>,
+  analyze: analyzePresenter as Presenter<never>,
+};
+
+const collectorCommands: Register[] = collectors.map((c) => (program) => {
+  registerCollector(program, c, presenters[c.name] ?? defaultPresenter(c));
+});
+
+export const commands: Register[] = [registerPs, ...collectorCommands, registerConsole, registerDemo];

@@ -1,19 +1,9 @@
 // `fluoro lua-bt`: what the Lua code of a running process is doing right now, with locals.
 
-import type { Command } from 'commander';
-import { luaBacktraces, type LuaBacktrace, type LuaBacktraceFrame, type LuaVariable } from '../collectors/lua-bt.js';
-import { ExitCode } from '../errors.js';
-import { parseIntFlag, parsePid } from './options.js';
+import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../collectors/lua-bt.js';
+import { luaBtCollector, type LuaBacktracesData } from '../collectors/lua-bt-collector.js';
+import type { Presenter } from './collector-command.js';
 import { terminalSafe } from './output.js';
-
-interface Flags {
-  pid: string;
-  locals?: boolean;
-  upvalues?: boolean;
-  samples: string;
-  interval: string;
-  json?: boolean;
-}
 
 function where(f: LuaBacktraceFrame): string {
   if (f.kind === 'c') return `[C] ${f.name}`;
@@ -42,48 +32,24 @@ export function formatBacktraces(list: LuaBacktrace[], total: number): string {
   return lines.join('\n');
 }
 
-export function registerLuaBt(program: Command): void {
-  program
-    .command('lua-bt')
-    .description('print the current Lua backtraces of a running process, with local variables')
-    .requiredOption('-p, --pid <pid>', 'process running LuaJIT (an nginx worker, luajit, ...)')
-    .option('-l, --locals', 'show the local variables of each frame')
-    .option('-u, --upvalues', 'show the upvalues of each frame')
-    .option('-n, --samples <n>', 'snapshots to take; identical backtraces are grouped', '1')
-    .option('-i, --interval <ms>', 'time between snapshots', '10')
-    .option('--json', 'write JSON instead of text')
-    .addHelpText(
-      'after',
-      `
+export const luaBtPresenter: Presenter = {
+  options: (cmd) => cmd.option('--json', 'write JSON instead of text'),
+  help: `
 Snapshots are taken while the process runs Lua code, without stopping it. A worker that waits
 (in epoll, or in ngx.sleep) runs no Lua code: lua-bt then says so.
 
 Examples:
-  fluoro lua-bt -p 4242                 one backtrace of the spinning worker
-  fluoro lua-bt -p 4242 -n 20 --locals  20 snapshots, grouped, with locals
+  fluoro lua-bt -p 4242                 what the spinning worker's Lua code is doing, with locals
+  fluoro lua-bt -p 4242 -n 1 --no-locals   one backtrace, frames only
   fluoro lua-bt -p 4242 --json          for machines`,
-    )
-    .action(async (flags: Flags) => {
-      const pid = parsePid(flags.pid);
-      const samples = parseIntFlag(flags.samples, '--samples', 1, 10000);
-      const intervalMs = parseIntFlag(flags.interval, '--interval', 1, 60000);
-      const result = await luaBacktraces(pid, {
-        samples,
-        intervalMs,
-        locals: Boolean(flags.locals),
-        upvalues: Boolean(flags.upvalues),
-        timeoutMs: Math.max(3000, samples * intervalMs * 3),
-      });
-      if (flags.json) {
-        process.stdout.write(JSON.stringify({ pid, build: result.build, snapshots: result.running, idle: result.idle, backtraces: result.backtraces }, null, 2) + '\n');
-      } else if (result.running > 0) {
-        process.stdout.write(formatBacktraces(result.backtraces, result.running));
-      }
-      if (result.running === 0) {
-        process.stderr.write(`fluoro: process ${pid} ran no Lua code while it was watched (${result.idle} samples on the CPU were outside Lua); it may be idle or waiting\n`);
-        process.exitCode = ExitCode.failure;
-      } else if (result.running < samples) {
-        process.stderr.write(`fluoro: took ${result.running} of ${samples} snapshots before giving up; the process was mostly outside Lua code\n`);
-      }
-    });
-}
+  progress: () => false,
+  present(result, { flags, target }) {
+    const data = result.result!.data as LuaBacktracesData;
+    if (flags.json) {
+      process.stdout.write(JSON.stringify({ pid: target.pids![0], build: data.build, snapshots: data.snapshots, idle: data.idle, backtraces: data.backtraces }, null, 2) + '\n');
+    } else {
+      process.stdout.write(formatBacktraces(data.backtraces, data.snapshots));
+    }
+    for (const w of result.warnings) process.stderr.write(`fluoro: ${terminalSafe(w)}\n`);
+  },
+};

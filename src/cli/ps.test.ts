@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import test from 'node:test';
 import { startTarget, witnessCpu } from '../proc/testing.js';
-import { cell, renderPsJson, renderPsTable, type PsRow } from './ps.js';
+import type { PsRow } from '../collectors/processes.js';
+import { cell, renderPsJson, renderPsTable } from './ps.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const run = promisify(execFile);

@@ -3,87 +3,18 @@
 // so every string is made inert and bounded before it reaches a terminal.
 
 import type { Command } from 'commander';
-import { NoSuchProcessError, UsageError } from '../errors.js';
-import { containerInfo, containerLabel, type ContainerInfo } from '../proc/container.js';
-import { sampleCpu } from '../proc/cpu.js';
-import { listProcesses, type ProcessSummary } from '../proc/process.js';
-import { userName } from '../proc/users.js';
-import { detectProcessRuntimes, detectors, runtimeNameOf, type RuntimeMatch, type RuntimeName } from '../unwind/registry.js';
+import { commandText, psRows, type PsOptions, type PsRow } from '../collectors/processes.js';
+import { UsageError } from '../errors.js';
+import { containerLabel } from '../proc/container.js';
+import type { RuntimeMatch, RuntimeName } from '../unwind/detect.js';
+import { runtimeNameOf, runtimes } from '../unwind/registry.js';
 import { parseDuration, parseIntFlag } from './options.js';
 import { terminalSafe } from './output.js';
-
-export interface PsRow {
-  pid: number;
-  ppid: number;
-  uid: number;
-  user: string;
-  /** Percent of one CPU over the sampling interval. */
-  cpu: number;
-  threads: number;
-  container: ContainerInfo | undefined;
-  runtimes: RuntimeMatch[];
-  comm: string;
-  cmdline: string[];
-  exe: string | undefined;
-}
-
-export interface PsOptions {
-  intervalMs: number;
-  runtime?: RuntimeName;
-  limit?: number;
-}
-
-function row(p: ProcessSummary, cpu: number): PsRow {
-  let container: ContainerInfo | undefined;
-  try {
-    container = containerInfo(p.pid);
-  } catch (err) {
-    if (err instanceof NoSuchProcessError) throw err;
-    container = undefined; // Not allowed to look; the rest of the row still stands.
-  }
-  return {
-    pid: p.pid,
-    ppid: p.ppid,
-    uid: p.uid,
-    user: userName(p.uid),
-    cpu,
-    threads: p.threadCount,
-    container,
-    runtimes: detectProcessRuntimes(p.pid),
-    comm: p.comm,
-    cmdline: p.cmdline,
-    exe: p.exe,
-  };
-}
-
-/** Lists processes with CPU %, container and runtimes, busiest first. */
-export async function psRows(opts: PsOptions): Promise<PsRow[]> {
-  // The first CPU sample is taken now; the rest of the work happens during the interval.
-  const cpuLater = sampleCpu(opts.intervalMs);
-  const rows: PsRow[] = [];
-  for (const p of listProcesses()) {
-    try {
-      rows.push(row(p, 0));
-    } catch (err) {
-      if (!(err instanceof NoSuchProcessError)) throw err; // exited while we looked
-    }
-  }
-  const cpu = await cpuLater;
-  for (const r of rows) r.cpu = cpu.get(r.pid) ?? 0;
-  let out = opts.runtime ? rows.filter((r) => r.runtimes.some((m) => m.name === opts.runtime)) : rows;
-  out.sort((a, b) => b.cpu - a.cpu || a.pid - b.pid);
-  if (opts.limit !== undefined) out = out.slice(0, opts.limit);
-  return out;
-}
 
 /** Makes a string one safe table cell: no line breaks or tabs, no control sequences, at most `width`. */
 export function cell(text: string, width: number): string {
   const flat = terminalSafe(text.replace(/\n/g, '\\n').replace(/[\t\r]/g, ' '), Math.max(width, 16) * 4);
   return flat.length > width ? flat.slice(0, Math.max(0, width - 1)) + '…' : flat;
-}
-
-export function commandText(r: Pick<PsRow, 'cmdline' | 'comm'>): string {
-  return r.cmdline.length > 0 ? r.cmdline.join(' ') : `[${r.comm}]`;
 }
 
 function runtimesText(ms: readonly RuntimeMatch[]): string {
@@ -146,7 +77,7 @@ export function registerPs(program: Command): void {
   program
     .command('ps')
     .description('list processes with their CPU use, container and the language runtimes fluoro recognises')
-    .option('--runtime <name>', `only processes running this runtime (${detectors.map((d) => d.name).join(', ')}; "lua" means luajit)`)
+    .option('--runtime <name>', `only processes running this runtime (${runtimes.map((d) => d.name).join(', ')}; "lua" means luajit)`)
     .option('-n, --limit <N>', 'show at most N processes (the busiest)')
     .option('--json', 'print JSON instead of a table')
     .option('--interval <duration>', 'how long to measure CPU use over', '300ms')
@@ -169,7 +100,7 @@ export function registerPs(program: Command): void {
         runtime = runtimeNameOf(flags.runtime);
         if (!runtime) {
           throw new UsageError(
-            `--runtime must be one of ${detectors.map((d) => d.name).join(', ')} (or lua), not ${JSON.stringify(flags.runtime)}`,
+            `--runtime must be one of ${runtimes.map((d) => d.name).join(', ')} (or lua), not ${JSON.stringify(flags.runtime)}`,
           );
         }
       }

@@ -4,7 +4,6 @@
 import { NotSupportedError } from '../errors.js';
 import type { Profile } from '../model/profile.js';
 import type { KernelSymbols } from './cpu/to-profile.js';
-import { luajitRuntime } from '../unwind/luajit/runtime.js';
 import { profileCpu, type CpuProfileResult } from './cpu/profiler.js';
 import { luaBacktraces, type LuaBacktraceResult } from './lua-bt.js';
 
@@ -32,7 +31,7 @@ export async function collectHighCpu(pid: number, o: HighCpuOptions): Promise<Hi
     kernel: true,
     perThread: false,
     kernelSymbols: o.kernelSymbols,
-    runtimes: [luajitRuntime()],
+   
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   });

@@ -12,7 +12,7 @@ import { prepareLuaProcess, publishLuaProcess, type LuaProcess } from '../unwind
 import { ValueReader, type LuaValue } from '../unwind/luajit/values.js';
 import { ProcessModules } from '../unwind/process-modules.js';
 import { startCpuCapture } from './cpu/capture.js';
-import type { LuaWalk, RawSample } from './cpu/record.js';
+import type { LuaWalk, RawSample } from '../unwind/sample.js';
 
 export interface LuaVariable extends LuaValue {
   name: string;

@@ -3,7 +3,7 @@
 // written in one transaction; a failure is stored as failed with its one-sentence reason.
 
 import type { Agent } from '../agent/agent.js';
-import type { AnalysisProgress, ParamValues } from '../agent/analysis.js';
+import type { ParamValues, Progress as AnalysisProgress } from '../agent/agent.js';
 import { FluoroError } from '../errors.js';
 import type { RunStore } from './store/store.js';
 

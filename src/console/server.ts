@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from '../agent/agent.js';
+import { openApiDocument } from './openapi.js';
 import { tokenMatches } from './auth.js';
 import { ProfileCache, type ConsoleContext } from './context.js';
 import { errorHandler } from './errors.js';
@@ -66,7 +67,7 @@ export function createConsole(o: ConsoleOptions): ConsoleServer {
       }
     }
   });
-  const openapi = openApiText();
+  const openapi = JSON.stringify(openApiDocument(openApiText(), o.agent.kinds()));
   app.get('/api/openapi.json', async (_req, reply) => reply.header('content-type', 'application/json').send(openapi));
   processRoutes(app, ctx);
   runRoutes(app, ctx);

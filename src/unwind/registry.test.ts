@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { parseMaps, readMaps } from '../proc/maps.js';
 import { startTarget } from '../proc/testing.js';
-import { detectProcessRuntimes, detectRuntimes, runtimeNameOf, type RuntimeMatch } from './registry.js';
+import type { RuntimeMatch } from './detect.js';
+import { detectProcessRuntimes, detectRuntimes, runtimeNameOf } from './registry.js';
 
 function mapsOf(...paths: string[]) {
   return parseMaps(

@@ -1,157 +1,43 @@
-// The runtime registry: which language runtimes live in a process. Each runtime is a detector that
-// looks at what is mapped and at the executable and answers with a match or "not mine"; adding a
-// runtime is adding one entry to `detectors`. Detection is cheap on purpose (file names, and for Go
-// the section names of the executable) because `fluoro ps` runs it on every process. The unwinders
-// that decode a runtime's frames plug in behind the same names.
+// The runtime registry: every language runtime fluoro knows, in the order `fluoro ps` reports them.
+// `fluoro ps`, every collector and the backtrace command read this one list; adding a runtime is a
+// plugin (runtime.ts) and a line here. Runtimes without `sampling` are recognised and profiled at
+// the C level until their own frames are walked.
 
-import { ElfFile } from '../elf/elf.js';
-import { identityKey } from '../elf/file-reader.js';
 import { NoSuchProcessError } from '../errors.js';
-import { baseName, isFileBacked, readMaps, type Mapping } from '../proc/maps.js';
-import { PROC } from '../proc/procfs.js';
-import { readlinkSync, statSync } from 'node:fs';
+import type { Mapping } from '../proc/maps.js';
+import {
+  goDetector, nodeDetector, perlDetector, phpDetector, processView, pythonDetector, rubyDetector,
+  type ExeRef, type RuntimeDetector, type RuntimeMatch, type RuntimeName,
+} from './detect.js';
+import { luajit } from './luajit/runtime.js';
+import type { RuntimePlugin, RuntimeSampling } from './runtime.js';
 
-export type RuntimeName = 'luajit' | 'python' | 'php' | 'perl' | 'go' | 'node' | 'ruby';
+const detectedOnly = (d: RuntimeDetector): RuntimePlugin => ({ name: d.name, detect: (maps, exe) => d.detect(maps, exe) });
 
-export interface RuntimeMatch {
-  name: RuntimeName;
-  /** A version hint from a file name ("3.11", "2.1.0"); absent when names do not tell. */
-  version?: string;
-  /** The file that gave the runtime away: a mapped library, a module, or the executable. */
-  file: string;
-}
-
-/** The executable of a process: its path as the process sees it, and a path we can read. */
-export interface ExeRef {
-  path: string;
-  /** Readable from our namespace (e.g. /proc/PID/exe); defaults to `path`. */
-  file?: string;
-}
-
-export interface RuntimeDetector {
-  name: RuntimeName;
-  detect(maps: readonly Mapping[], exe: ExeRef | undefined): RuntimeMatch | undefined;
-}
-
-function firstGroup(m: RegExpExecArray): string | undefined {
-  for (let i = 1; i < m.length; i++) if (m[i]) return m[i];
-  return undefined;
-}
-
-/** The first non-empty capture group of a name rule is its version hint. */
-function match(name: RuntimeName, file: string, m: RegExpExecArray): RuntimeMatch {
-  const version = firstGroup(m);
-  return version === undefined ? { name, file } : { name, version, file };
-}
-
-/**
- * A detector from file-name rules on the executable and on every file-backed mapping. A match that
- * carries a version hint wins over one that does not (the "luajit" executable says less than the
- * libluajit-5.1.so.2.1.0 it maps). `pathContains` catches modules known by a fragment of their path.
- */
-function byNames(name: RuntimeName, rules: { exe?: RegExp[]; lib?: RegExp[]; pathContains?: string[] }): RuntimeDetector {
-  return {
-    name,
-    detect(maps, exe) {
-      let found: RuntimeMatch | undefined;
-      if (exe) {
-        const base = baseName(exe.path);
-        for (const re of rules.exe ?? []) {
-          const m = re.exec(base);
-          if (m) found ??= match(name, exe.path, m);
-        }
-        if (found?.version) return found;
-      }
-      for (const map of maps) {
-        if (!isFileBacked(map)) continue;
-        const base = baseName(map.path);
-        for (const re of rules.lib ?? []) {
-          const m = re.exec(base);
-          if (!m) continue;
-          const r = match(name, map.path, m);
-          if (r.version) return r;
-          found ??= r;
-        }
-        for (const frag of rules.pathContains ?? []) {
-          if (map.path.includes(frag)) found ??= { name, file: map.path };
-        }
-      }
-      return found;
-    },
-  };
-}
-
-// Go binaries are static and their names say nothing; their sections do. Parsing section headers
-// costs a few reads, so answers are cached per file identity (bounded: a host has few distinct exes).
-const goCache = new Map<string, boolean>();
-const GO_CACHE_MAX = 4096;
-const GO_SECTIONS = new Set(['.go.buildinfo', '.gopclntab', '.note.go.buildid']);
-
-function isGoBinary(file: string): boolean {
-  let key: string;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) return false;
-    key = identityKey({ dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
-  } catch {
-    return false;
-  }
-  const known = goCache.get(key);
-  if (known !== undefined) return known;
-  let go = false;
-  try {
-    go = ElfFile.open(file).sections.some((s) => GO_SECTIONS.has(s.name));
-  } catch {
-    go = false; // Not ELF, not ELF64, or unreadable: not something we can call Go.
-  }
-  if (goCache.size >= GO_CACHE_MAX) goCache.clear();
-  goCache.set(key, go);
-  return go;
-}
-
-const go: RuntimeDetector = {
-  name: 'go',
-  detect(_maps, exe) {
-    return exe && isGoBinary(exe.file ?? exe.path) ? { name: 'go', file: exe.path } : undefined;
-  },
-};
-
-/** Every runtime we know, in the order matches are reported. */
-export const detectors: readonly RuntimeDetector[] = [
-  byNames('luajit', {
-    exe: [/^luajit(?:-(\d[\w.~+-]*))?$/],
-    lib: [/^libluajit-5\.1\.so(?:\.(\d[\w.]*))?$/],
-    // nginx with the lua module as a dynamic module; OpenResty links it in and maps libluajit.
-    pathContains: ['ngx_http_lua'],
-  }),
-  byNames('python', {
-    exe: [/^python(\d+(?:\.\d+)?)?$/],
-    lib: [/^libpython(\d+\.\d+)[a-z]*\.so/],
-  }),
-  byNames('php', {
-    exe: [/^php(\d+(?:\.\d+)?)?(?:-(?:fpm|cgi|cli))?(\d+(?:\.\d+)?)?$/],
-    lib: [/^libphp(\d+(?:\.\d+)?)?\.so/],
-  }),
-  byNames('perl', {
-    exe: [/^perl(5(?:\.\d+)*)?$/],
-    lib: [/^libperl\.so(?:\.(\d+\.\d+))?/],
-  }),
-  go,
-  byNames('node', {
-    exe: [/^(?:node|nodejs)$/],
-    lib: [/^libnode\.so/],
-  }),
-  byNames('ruby', {
-    exe: [/^ruby(\d+\.\d+)?$/],
-    lib: [/^libruby(?:-(\d+\.\d+)(?:\.\d+)?)?\.so(?:\.(\d+\.\d+))?/],
-  }),
+export const runtimes: readonly RuntimePlugin[] = [
+  luajit,
+  detectedOnly(pythonDetector),
+  detectedOnly(phpDetector),
+  detectedOnly(perlDetector),
+  detectedOnly(goDetector),
+  detectedOnly(nodeDetector),
+  detectedOnly(rubyDetector),
 ];
 
+/** The plugins that walk their own frames in samples. */
+export function samplingRuntimes(): (RuntimePlugin & { sampling: RuntimeSampling })[] {
+  return runtimes.filter((r): r is RuntimePlugin & { sampling: RuntimeSampling } => r.sampling !== undefined);
+}
+
+export function runtimeByName(name: RuntimeName): RuntimePlugin {
+  return runtimes.find((r) => r.name === name)!;
+}
+
 /** All runtimes found in a process given its maps and executable. */
-export function detectRuntimes(maps: readonly Mapping[], exe: ExeRef | undefined): RuntimeMatch[] {
+export function detectRuntimes(maps: readonly Mapping[], exe: ExeRef | undefined, among: readonly RuntimePlugin[] = runtimes): RuntimeMatch[] {
   const out: RuntimeMatch[] = [];
-  for (const d of detectors) {
-    const m = d.detect(maps, exe);
+  for (const r of among) {
+    const m = r.detect(maps, exe);
     if (m) out.push(m);
   }
   return out;
@@ -161,21 +47,19 @@ export function detectRuntimes(maps: readonly Mapping[], exe: ExeRef | undefined
  * Reads a live process's maps and executable and detects its runtimes. Throws NoSuchProcessError
  * when it is gone; a process whose maps we may not read has no runtimes we can name.
  */
-export function detectProcessRuntimes(pid: number): RuntimeMatch[] {
-  let exe: ExeRef | undefined;
+export function detectProcessRuntimes(pid: number, among: readonly RuntimePlugin[] = runtimes): RuntimeMatch[] {
+  const { maps, exe } = processView(pid);
+  return detectRuntimes(maps, exe, among);
+}
+
+/** Whether a process (still) exists and runs any of these runtimes; cheap, for --all. */
+export function runsAnyOf(pid: number, among: readonly RuntimePlugin[]): boolean {
   try {
-    exe = { path: readlinkSync(`${PROC}/${pid}/exe`).replace(/ \(deleted\)$/, ''), file: `${PROC}/${pid}/exe` };
-  } catch {
-    exe = undefined; // kernel thread, or not ours to look at
-  }
-  let maps: Mapping[];
-  try {
-    maps = readMaps(pid);
+    return detectProcessRuntimes(pid, among).length > 0;
   } catch (err) {
-    if (err instanceof NoSuchProcessError) throw err;
-    maps = [];
+    if (err instanceof NoSuchProcessError) return false;
+    throw err;
   }
-  return detectRuntimes(maps, exe);
 }
 
 /** Accepts the names people type: "lua" and "openresty" mean luajit, "py" python, "golang" go. */
@@ -183,5 +67,5 @@ export function runtimeNameOf(input: string): RuntimeName | undefined {
   const s = input.trim().toLowerCase();
   const aliases: Record<string, RuntimeName> = { lua: 'luajit', openresty: 'luajit', py: 'python', golang: 'go', nodejs: 'node' };
   if (aliases[s]) return aliases[s];
-  return detectors.some((d) => d.name === s) ? (s as RuntimeName) : undefined;
+  return runtimes.some((r) => r.name === s) ? (s as RuntimeName) : undefined;
 }

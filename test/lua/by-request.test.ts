@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { profileCpu } from '../../src/collectors/cpu/profiler.js';
 import { stackFrames } from '../../src/model/frames.js';
-import { luajitRuntime } from '../../src/unwind/luajit/runtime.js';
 import { bpfTest } from '../support/bpf.js';
 import { startNginx } from '../support/nginx.js';
 import { startWrk } from '../support/wrk.js';
@@ -28,7 +27,7 @@ bpfTest('--by-request splits samples by the URI of the request being served', as
   await sleep(500);
   const result = await profileCpu({
     pids: nginx.workers(), durationMs: 3000, hz: 499, kernel: false, perThread: false,
-    byRequest: true, runtimes: [luajitRuntime({ byRequest: true })],
+    byRequest: true,
   });
   const byUri = new Map<string, Map<string, number>>();
   for (const s of result.profile.samples) {

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { profileCpu } from '../../src/collectors/cpu/profiler.js';
 import { stackFrames } from '../../src/model/frames.js';
 import { startTarget } from '../../src/proc/testing.js';
-import { luajitRuntime } from '../../src/unwind/luajit/runtime.js';
 import { bpfTest } from '../support/bpf.js';
 import { TRUTH_POINTS, shareTolerance } from './workload.js';
 
@@ -23,7 +22,7 @@ bpfTest('luajit CLI: stacks through pcall and coroutine.wrap; shares close to th
   let reference = '';
   target.child.stdout!.on('data', (d: Buffer) => (reference += d.toString()));
   const exited = once(target.child, 'exit');
-  const result = await profileCpu({ pids: [target.pid], durationMs: 5000, hz: 999, kernel: false, perThread: false, runtimes: [luajitRuntime()] });
+  const result = await profileCpu({ pids: [target.pid], durationMs: 5000, hz: 999, kernel: false, perThread: false });
   await exited;
 
   const refCounts = { heavy: 0, light: 0 };

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { profileCpu } from '../../src/collectors/cpu/profiler.js';
 import { stackFrames } from '../../src/model/frames.js';
-import { luajitRuntime } from '../../src/unwind/luajit/runtime.js';
 import { bpfTest } from '../support/bpf.js';
 import { startNginx } from '../support/nginx.js';
 import { startWrk } from '../support/wrk.js';
@@ -27,7 +26,7 @@ bpfTest('a worker whose Lua requests sleep in ngx.sleep shows no Lua frames whil
   await sleep(300); // the sleepers have entered Lua and yielded
   const load = startWrk(t, `${nginx.url}page.html`, 4);
   await sleep(500);
-  const result = await profileCpu({ pids: [worker!], durationMs: 2500, hz: 999, kernel: true, perThread: false, runtimes: [luajitRuntime()] });
+  const result = await profileCpu({ pids: [worker!], durationMs: 2500, hz: 999, kernel: true, perThread: false });
   await load.done;
   let total = 0;
   let withLua = 0;
@@ -52,7 +51,7 @@ bpfTest('nginx reload while profiling every process: each VM keeps its own funct
   let sampling!: () => void;
   const started = new Promise<void>((resolve) => (sampling = resolve));
   const profiling = profileCpu({
-    all: true, durationMs: 9000, hz: 199, kernel: false, perThread: false, runtimes: [luajitRuntime()],
+    all: true, durationMs: 9000, hz: 199, kernel: false, perThread: false,
     onProgress: () => sampling(),
   });
   await started;

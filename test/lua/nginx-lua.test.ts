@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { profileCpu } from '../../src/collectors/cpu/profiler.js';
-import { luajitRuntime } from '../../src/unwind/luajit/runtime.js';
 import { bpfTest } from '../support/bpf.js';
 import { startNginx } from '../support/nginx.js';
 import { startWrk } from '../support/wrk.js';
@@ -25,7 +24,7 @@ for (const jit of ['on', 'off'] as const) {
     const load = startWrk(t, nginx.url, 10);
     await sleep(1500); // past warm-up: traces compiled, steady state
     await fetch(`${nginx.url}__ref_reset`).then((r) => r.text());
-    const result = await profileCpu({ pids: [worker], durationMs: 6000, hz: 999, kernel: true, perThread: false, runtimes: [luajitRuntime()] });
+    const result = await profileCpu({ pids: [worker], durationMs: 6000, hz: 999, kernel: true, perThread: false });
     const reference = referenceShares(await fetch(`${nginx.url}__ref`).then((r) => r.text()));
     const rps = await load.done;
 

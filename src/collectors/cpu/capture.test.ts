@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { bpfTest } from '../../../test/support/bpf.js';
 import { ringBytesFor, startCpuCapture, type CpuCaptureOptions, type CpuCaptureStats } from './capture.js';
-import type { RawSample } from './record.js';
+import type { RawSample } from '../../unwind/sample.js';
 
 const KERNEL_SPACE = 0xffff800000000000n;
 const USER_SPACE_END = 0x800000000000n;

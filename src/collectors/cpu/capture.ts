@@ -9,7 +9,8 @@ import { onlineCpus, possibleCpus } from '../../bpf/cpus.js';
 import { BPF_ANY, u32Key } from '../../bpf/map.js';
 import { NoSuchProcessError, UsageError } from '../../errors.js';
 import { requireBpf } from '../../proc/privileges.js';
-import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS, CpuCounter, decodeCpuSample, type RawSample } from './record.js';
+import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS, CpuCounter, decodeCpuSample } from './record.js';
+import type { RawSample } from '../../unwind/sample.js';
 import { startSession, type SamplingSession } from './session.js';
 
 export interface CpuCaptureOptions {

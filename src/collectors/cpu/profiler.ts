@@ -6,23 +6,12 @@ import { NoSuchProcessError } from '../../errors.js';
 import type { Profile } from '../../model/profile.js';
 import { listPids, processExists, readStat } from '../../proc/process.js';
 import { ProcessModules } from '../../unwind/process-modules.js';
+import { runsAnyOf, samplingRuntimes } from '../../unwind/registry.js';
+import type { RuntimePlugin, RuntimeProcess } from '../../unwind/runtime.js';
 import type { CpuCaptureStats } from './capture.js';
-import { StackCounter, type ProcessContext, type StackRewriter, type StackStats } from './stacks.js';
+import { StackCounter, type ProcessContext, type StackStats } from './stacks.js';
 import { userspaceUnwinder, type Unwinder } from './unwinders.js';
-import { toProfile, type KernelSymbols, type RuntimeFrameNamer } from './to-profile.js';
-
-/** A runtime plugin's part in a CPU profile (e.g. LuaJIT): per-process setup and naming. */
-export interface CpuRuntime {
-  /** Prepares a process; returns a rewriter when the process runs this runtime. */
-  attach(pid: number, modules: ProcessModules): StackRewriter | undefined;
-  /** A cheap guess whether a process runs this runtime, to prepare it before sampling starts. */
-  wants?(pid: number): boolean;
-  namer: RuntimeFrameNamer;
-  /** Called with the loaded BPF object before samples flow (e.g. to fill its maps). */
-  bind?(obj: BpfObject): void;
-  /** Problems met along the way, for the summary. */
-  warnings(): string[];
-}
+import { toProfile, type KernelSymbols } from './to-profile.js';
 
 export interface CpuProfileOptions {
   pids?: number[];
@@ -37,7 +26,8 @@ export interface CpuProfileOptions {
   /** Where native stacks are unwound; default userspace (see unwinders.ts). */
   unwinder?: Unwinder;
   kernelSymbols?: KernelSymbols;
-  runtimes?: CpuRuntime[];
+  /** The runtime plugins whose frames are walked; default: every one in the registry that can. */
+  runtimes?: readonly RuntimePlugin[];
   onProgress?: (elapsedMs: number, samples: number) => void;
   signal?: AbortSignal;
 }
@@ -68,16 +58,35 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
   const contexts = new Map<number, ProcessContext | null>();
   const names = new Map<number, string>();
   const warnings: string[] = [];
+  const runtimes = (o.runtimes ?? samplingRuntimes()).filter((r) => r.sampling !== undefined);
+  let loaded: BpfObject | undefined;
+  const attached: RuntimeProcess[] = [];
+  const attachOptions = {
+    byRequest: o.byRequest === true,
+    warnings,
+    changed: (p: RuntimeProcess) => {
+      if (loaded) p.publish(loaded);
+    },
+  };
 
   const contextOf = (pid: number, comm: string): ProcessContext | undefined => {
     let ctx = contexts.get(pid);
     if (ctx === undefined) {
       try {
         const modules = new ProcessModules(pid);
-        const rewriters: StackRewriter[] = [];
-        for (const rt of o.runtimes ?? []) {
-          const rw = rt.attach(pid, modules);
-          if (rw) rewriters.push(rw);
+        const rewriters: RuntimeProcess[] = [];
+        for (const rt of runtimes) {
+          let p: RuntimeProcess | undefined;
+          try {
+            p = rt.sampling!.attach(pid, modules, attachOptions);
+          } catch (err) {
+            // A build the plugin cannot read safely: its frames are left out, the native ones stay.
+            warnings.push(`process ${pid}: ${(err as Error).message}`);
+          }
+          if (!p) continue;
+          rewriters.push(p);
+          attached.push(p);
+          if (loaded) p.publish(loaded);
         }
         ctx = { modules, rewriters };
       } catch (err) {
@@ -99,7 +108,7 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     for (const pid of listPids()) {
       if (pid === process.pid || contexts.has(pid)) continue;
       try {
-        if (o.runtimes?.some((rt) => rt.wants?.(pid))) contextOf(pid, String(pid));
+        if (runtimes.length > 0 && runsAnyOf(pid, runtimes)) contextOf(pid, String(pid));
       } catch {
         // gone already
       }
@@ -116,7 +125,8 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     counter,
     contextOf,
     onLoaded: (obj) => {
-      for (const rt of o.runtimes ?? []) rt.bind?.(obj);
+      loaded = obj;
+      for (const p of attached) p.publish(obj);
     },
     onError: (err) => {
       failure = err;
@@ -153,19 +163,22 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     });
   } finally {
     capture.stop();
+    loaded = undefined; // closed with the capture
   }
   if (failure !== undefined) throw failure;
 
   const elapsedMs = Date.now() - started;
-  for (const rt of o.runtimes ?? []) warnings.push(...rt.warnings());
   const periodNs = Math.round(1e9 / o.hz);
   const profile = toProfile({
     stacks: counter.values(),
     modules: (pid) => contexts.get(pid)?.modules,
     kernel: o.kernelSymbols,
-    runtimeNamer: o.runtimes?.[0]?.namer,
+    runtimes,
     processName: (pid) => names.get(pid) ?? String(pid),
-    periodNs,
+    sampleTypes: [{ type: 'samples', unit: 'count' }, { type: 'cpu', unit: 'nanoseconds' }],
+    periodType: { type: 'cpu', unit: 'nanoseconds' },
+    period: periodNs,
+    values: (st) => [st.count, st.count * periodNs],
     durationNs: BigInt(elapsedMs) * 1_000_000n,
     startNs,
     comments: [

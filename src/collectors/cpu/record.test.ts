@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import { cValues } from '../../../test/support/c-layout.js';
 import {
   CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_FLAG_STACK_HOLES, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
-  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CPU_LUA_SLOT_BYTES, CPU_LUA_URI_BYTES, CpuCounter, CpuSampleLayout as L, REGISTER_NAMES, decodeCpuSample,
+  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CPU_LUA_SLOT_BYTES, CPU_LUA_URI_BYTES, CpuCounter, CpuSampleLayout as L, decodeCpuSample,
 } from './record.js';
+import { REGISTER_NAMES } from '../../unwind/sample.js';
 
 const expected: Array<[string, number]> = [
   ['CPU_MAX_FRAMES', CPU_MAX_FRAMES],

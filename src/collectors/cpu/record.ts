@@ -2,6 +2,8 @@
 // kernel frames, frame-pointer user frames and the user stack window). The constants mirror the
 // header; record.test.ts compiles the header and fails on any drift.
 
+import { REGISTER_NAMES, type LuaRawFrame, type RawSample, type Registers } from '../../unwind/sample.js';
+
 export const CPU_MAX_FRAMES = 127;
 export const CPU_MAX_STACK_BYTES = 32768;
 export const CPU_DEFAULT_STACK_BYTES = 16384;
@@ -16,14 +18,6 @@ export const CPU_FLAG_STACK_HOLES = 2;
 /** Index of each counter in the per-CPU `counters` map. */
 export const CpuCounter = { seen: 0, recorded: 1, dropped: 2, filtered: 3 } as const;
 export const CPU_COUNTER_COUNT = 4;
-
-/** Register order in struct cpu_regs; each is a u64 at index × 8. */
-export const REGISTER_NAMES = [
-  'rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi',
-  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
-] as const;
-export type RegisterName = (typeof REGISTER_NAMES)[number];
-export type Registers = Record<RegisterName, bigint>;
 
 /** Byte offsets in struct cpu_sample, and its size. */
 export const CpuSampleLayout = {
@@ -50,63 +44,10 @@ export const CpuSampleLayout = {
   size: 232,
 } as const;
 
-/** One frame of the BPF LuaJIT walk (struct lj_frame in bpf/include/luajit.h). */
-export interface LuaRawFrame {
-  kind: number;
-  ptr: bigint;
-  /** Lua frames: the frame's base (address of its first slot). */
-  base: bigint;
-  pc: number;
-  /** Lua frames: index into LuaWalk.slots + 1, or 0 when its slots were not copied. */
-  slots: number;
-}
-
-/** What the BPF LuaJIT walker saw at the sample. */
-export interface LuaWalk {
-  /** LJ_STATUS_* (see src/unwind/luajit/layout.ts, LjStatus). */
-  status: number;
-  L: bigint;
-  cframe: bigint;
-  vmstate: number;
-  /** Leaf first. */
-  frames: LuaRawFrame[];
-  /** L->top: where the innermost frame's slots end. */
-  top: bigint;
-  /** Slot values copied at the sample: from each frame's function slot (base - 2) on. */
-  slots: bigint[][];
-  /** L->exdata: for ngx_lua, the request the coroutine serves (0 when none). */
-  request: bigint;
-  /** The request's URI as copied at the sample (nginx, once its layout is known), else undefined. */
-  uri: string | undefined;
-}
-
 const LUA_FRAME_BYTES = 24;
 const LUA_MAX_FRAMES = CPU_LUA_FRAME_BYTES / LUA_FRAME_BYTES;
 const LUA_SLOTS = 34;
 const LUA_SLOT_FRAMES = CPU_LUA_SLOT_BYTES / (LUA_SLOTS * 8);
-
-/** One CPU sample as captured, before any unwinding or symbolization. */
-export interface RawSample {
-  pid: number;
-  tid: number;
-  cpu: number;
-  /** CLOCK_MONOTONIC nanoseconds. */
-  timeNs: bigint;
-  comm: string;
-  /** The sample interrupted kernel code (regs are then the user registers saved on entry). */
-  kernelMode: boolean;
-  regs: Registers;
-  /** Kernel return addresses, innermost first; empty unless kernel stacks were requested. */
-  kernelStack: bigint[];
-  /** User addresses from the frame-pointer walk, innermost first (often one frame deep). */
-  fpStack: bigint[];
-  /** The user stack from regs.rsp upward, up to the end of the last readable page in the window. */
-  stack: Buffer;
-  /** Some pages inside `stack` could not be read and are zeros (untouched stack memory is). */
-  stackHoles: boolean;
-  /** The LuaJIT walk; status 0 (none) for processes without a VM fluoro was told about. */
-  lua: LuaWalk;
-}
 
 /** Decodes one record; undefined when it is malformed (sizes that disagree or exceed limits). */
 export function decodeCpuSample(data: Uint8Array): RawSample | undefined {

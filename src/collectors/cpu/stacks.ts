@@ -2,17 +2,10 @@
 // gone by the end, and its unwind tables are cached anyway), then counted under a key of its
 // addresses: identical stacks cost one entry however long the profile runs. Names come later.
 
-import type { RawSample } from './record.js';
+import type { RawSample } from '../../unwind/sample.js';
 import { unwind, type UnwindEnd } from '../../unwind/native.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
-
-/** A stack frame before symbolization. */
-export type RawFrame =
-  | { kind: 'kernel'; addr: bigint }
-  /** A user address; `call` means a return address (symbolize at addr - 1). */
-  | { kind: 'user'; addr: bigint; call: boolean }
-  /** A frame a runtime plugin already understood (Lua function, builtin, ...): opaque key + payload. */
-  | { kind: 'runtime'; key: string; frame: unknown };
+import type { RawFrame, StackRewriter } from '../../unwind/runtime.js';
 
 export interface CountedStack {
   pid: number;
@@ -22,14 +15,10 @@ export interface CountedStack {
   labels: Record<string, string>;
   /** Leaf first. */
   frames: RawFrame[];
+  /** Events counted under this stack, and the sum of their weights (nanoseconds, bytes, …). */
   count: number;
+  weight: number;
   end: UnwindEnd;
-}
-
-/** A runtime's view of a sample: rewrites the native frames (e.g. splices Lua frames in). */
-export interface StackRewriter {
-  /** May also finish an unwind the native unwinder could not (through JIT code, say). */
-  rewrite(raw: RawSample, user: RawFrame[], end: UnwindEnd): { frames: RawFrame[]; end: UnwindEnd; labels?: Record<string, string> };
 }
 
 export interface ProcessContext {
@@ -49,7 +38,7 @@ export interface StackStats {
 }
 
 function frameKey(f: RawFrame): string {
-  return f.kind === 'runtime' ? `r${f.key}` : `${f.kind === 'kernel' ? 'k' : f.call ? 'c' : 'u'}${f.addr.toString(16)}`;
+  return f.kind === 'runtime' ? `r${f.runtime}|${f.key}` : `${f.kind === 'kernel' ? 'k' : f.call ? 'c' : 'u'}${f.addr.toString(16)}`;
 }
 
 export class StackCounter {
@@ -58,7 +47,8 @@ export class StackCounter {
 
   constructor(private readonly perThread: boolean) {}
 
-  add(raw: RawSample, ctx: ProcessContext | undefined): void {
+  /** Unwinds a sample and counts it; `weight` is what the event stands for (1 for a CPU sample). */
+  add(raw: RawSample, ctx: ProcessContext | undefined, weight = 1): void {
     const kernel: RawFrame[] = raw.kernelStack.map((addr) => ({ kind: 'kernel', addr }));
     const labels: Record<string, string> = {};
     let user: RawFrame[] = [];
@@ -82,13 +72,13 @@ export class StackCounter {
     } else {
       user = [{ kind: 'user', addr: raw.regs.rip, call: false }];
     }
-    this.addUnwound(raw, kernel, user, end, labels);
+    this.addUnwound(raw, kernel, user, end, labels, weight);
   }
 
   /** Counts a sample whose user stack is already unwound (by the in-kernel unwinder, say). */
   addUnwound(
     s: { pid: number; tid: number; comm: string }, kernel: RawFrame[], user: RawFrame[], end: UnwindEnd,
-    labels: Record<string, string> = {},
+    labels: Record<string, string> = {}, weight = 1,
   ): void {
     this.stats.samples++;
     this.stats.ends[end] = (this.stats.ends[end] ?? 0) + 1;
@@ -102,9 +92,10 @@ export class StackCounter {
     const found = this.stacks.get(key);
     if (found) {
       found.count++;
+      found.weight += weight;
       return;
     }
-    this.stacks.set(key, { pid: s.pid, tid, comm: s.comm, labels, frames, count: 1, end });
+    this.stacks.set(key, { pid: s.pid, tid, comm: s.comm, labels, frames, count: 1, weight, end });
   }
 
   get distinct(): number {

@@ -1,29 +1,31 @@
-// Counted raw stacks → a Profile: every distinct address is named once (kernel symbols, the
-// process's modules, or what the runtime plugins already made of it), then stacks are interned.
+// Counted raw stacks → a Profile with the sample types the collector passes in: every distinct
+// address is named once (kernel symbols, the process's modules, or the runtime plugin whose frame
+// it is), then stacks are interned. Shared by every collector that counts stacks.
 
 import { ProfileBuilder } from '../../model/builder.js';
-import type { Location } from '../../model/profile.js';
+import type { Location, SampleType } from '../../model/profile.js';
 import { sourceFrames } from '../../symbolize/dwarf.js';
 import { demangle } from '../../symbolize/demangle.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
-import type { CountedStack, RawFrame } from './stacks.js';
+import type { RawFrame, RuntimePlugin } from '../../unwind/runtime.js';
+import type { CountedStack } from './stacks.js';
 
 export interface KernelSymbols {
   name(addr: bigint): string | undefined;
-}
-
-/** What a runtime plugin knows how to turn into locations. */
-export interface RuntimeFrameNamer {
-  location(b: ProfileBuilder, frame: unknown): Location;
 }
 
 export interface ToProfileInput {
   stacks: Iterable<CountedStack>;
   modules: (pid: number) => ProcessModules | undefined;
   kernel: KernelSymbols | undefined;
-  runtimeNamer: RuntimeFrameNamer | undefined;
+  /** The plugins whose frames the stacks may hold; each names its own. */
+  runtimes: readonly RuntimePlugin[];
   processName: (pid: number) => string;
-  periodNs: number;
+  sampleTypes: SampleType[];
+  periodType: SampleType;
+  period: number;
+  /** A stack's values, one per sample type. */
+  values: (s: CountedStack) => number[];
   durationNs: bigint;
   startNs: bigint;
   comments: string[];
@@ -39,9 +41,9 @@ function basename(path: string): string {
 }
 
 export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['build']> {
-  const b = new ProfileBuilder([{ type: 'samples', unit: 'count' }, { type: 'cpu', unit: 'nanoseconds' }], {
-    periodType: { type: 'cpu', unit: 'nanoseconds' },
-    period: input.periodNs,
+  const b = new ProfileBuilder(input.sampleTypes, {
+    periodType: input.periodType,
+    period: input.period,
     durationNanos: input.durationNs,
     timeNanos: input.startNs,
     comments: input.comments,
@@ -96,9 +98,14 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
     for (const f of s.frames) {
       if (f.kind === 'kernel') locs.push(kernelLocation(f.addr));
       else if (f.kind === 'user') locs.push(userLocation(s.pid, f));
-      else if (input.runtimeNamer) {
-        let loc = names.get(`r${f.key}`);
-        if (!loc) names.set(`r${f.key}`, (loc = input.runtimeNamer.location(b, f.frame)));
+      else {
+        const key = `r${f.runtime}|${f.key}`;
+        let loc = names.get(key);
+        if (!loc) {
+          const sampling = input.runtimes.find((r) => r.name === f.runtime)?.sampling;
+          if (!sampling) continue; // a frame of a plugin not asked for: cannot happen
+          names.set(key, (loc = sampling.location(b, f.frame)));
+        }
         locs.push(loc);
       }
     }
@@ -110,7 +117,7 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
     if (input.processRoot) locs.push(b.frame('group', `${proc} [${s.pid}]`));
     const labels: Record<string, string | number> = { pid: s.pid, process: proc, ...s.labels };
     if (input.perThread) Object.assign(labels, { tid: s.tid, thread: s.comm });
-    b.add(locs, [s.count, s.count * input.periodNs], labels);
+    b.add(locs, input.values(s), labels);
   }
   return b.build();
 }

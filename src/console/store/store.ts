@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { FluoroError } from '../../errors.js';
 import type { Profile } from '../../model/profile.js';
 import { fromDocument, toDocument, type ProfileDocument } from '../../model/serialize.js';
-import type { ResultDocument } from '../../agent/analysis.js';
+import type { ResultDocument } from '../../agent/agent.js';
 import { migrate } from './migrations.js';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'cancelled';

@@ -2,7 +2,7 @@
 // chunk and line, the caller's bytecode gives the function's name, the build's table names the
 // fast functions. Results are cached per (prototype, position); prototypes are re-validated.
 
-import type { LuaRawFrame } from '../../collectors/cpu/record.js';
+import type { LuaRawFrame } from '../sample.js';
 import { calleeName } from './funcname.js';
 import { LjFrameKind, type LuaJitBuild } from './layout.js';
 import { ProtoCache, lineAt, type ProtoInfo, type RemoteMemory } from './proto.js';

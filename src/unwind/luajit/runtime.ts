@@ -1,19 +1,15 @@
-// LuaJIT as a runtime plugin of the CPU profiler: finds the VM in each process, tells the BPF
+// LuaJIT as a runtime plugin (src/unwind/runtime.ts): finds the VM in each process, tells the BPF
 // walker about it, and turns each sample's walk into Lua frames spliced into the native stack.
 
 import type { BpfObject } from '../../bpf/object.js';
 import { BPF_ANY, u32Key } from '../../bpf/map.js';
-import type { CpuRuntime } from '../../collectors/cpu/profiler.js';
-import type { RawSample } from '../../collectors/cpu/record.js';
-import type { RawFrame, StackRewriter } from '../../collectors/cpu/stacks.js';
-import type { RuntimeFrameNamer } from '../../collectors/cpu/to-profile.js';
-import type { ProfileBuilder } from '../../model/builder.js';
-import type { Location } from '../../model/profile.js';
+import type { RawSample } from '../sample.js';
 import { openMappedFile } from '../../proc/files.js';
 import { isFileBacked } from '../../proc/maps.js';
 import { unwind, type UnwindEnd } from '../native.js';
 import type { ProcessModules } from '../process-modules.js';
-import { detectProcessRuntimes } from '../registry.js';
+import { luajitDetector } from '../detect.js';
+import type { RawFrame, RuntimePlugin, RuntimeProcess, RuntimeSampling } from '../runtime.js';
 import { detectLuaJit, type LuaJitBinary } from './detect.js';
 import { findVms } from './find-vm.js';
 import { findUriOffset } from './nginx-request.js';
@@ -92,12 +88,18 @@ export function publishLuaProcess(obj: BpfObject, p: LuaProcess, flags = 0): voi
 
 const MAX_URI_ATTEMPTS = 50;
 
-class LuaRewriter implements StackRewriter {
+class LuaRewriter implements RuntimeProcess {
+  readonly runtime = 'luajit' as const;
+
   constructor(
     private readonly p: LuaProcess,
     /** Set when samples should carry their request's URI: learns the layout, then republishes. */
     private readonly byRequest?: () => void,
   ) {}
+
+  publish(obj: BpfObject): void {
+    publishLuaProcess(obj, this.p);
+  }
 
   /** The request label of a sample, learning nginx's request layout from the first requests. */
   private requestLabels(walk: RawSample['lua']): Record<string, string> | undefined {
@@ -146,7 +148,7 @@ class LuaRewriter implements StackRewriter {
       else if (f.kind === LjFrameKind.c) groups[groups.length - 1]!.push({ kind: 'user', addr: f.ptr, call: false });
       else {
         const info = this.p.namer.name(walk.frames, i);
-        groups[groups.length - 1]!.push({ kind: 'runtime', key: `lua|${info.kind}|${info.name}|${info.file}|${info.line}|${info.startLine}`, frame: info });
+        groups[groups.length - 1]!.push({ kind: 'runtime', runtime: 'luajit', key: `lua|${info.kind}|${info.name}|${info.file}|${info.line}|${info.startLine}`, frame: info });
       }
     });
     const spliced = splice({
@@ -184,47 +186,17 @@ class LuaRewriter implements StackRewriter {
   }
 }
 
-class LuaNamer implements RuntimeFrameNamer {
-  location(b: ProfileBuilder, frame: unknown): Location {
+const sampling: RuntimeSampling = {
+  attach(pid, modules, o) {
+    const p = prepareLuaProcess(pid, modules, o.warnings);
+    if (!p) return undefined;
+    const rw: LuaRewriter = new LuaRewriter(p, o.byRequest ? () => o.changed(rw) : undefined);
+    return rw;
+  },
+  location(b, frame) {
     const f = frame as LuaFrameInfo;
     return b.location({ kind: f.kind, lines: [{ func: b.func({ name: f.name, file: f.file, startLine: f.startLine }), line: f.line }] });
-  }
-}
+  },
+};
 
-export interface LuaJitRuntimeOptions {
-  /** Label samples with the URI of the nginx request their coroutine serves. */
-  byRequest?: boolean;
-}
-
-export function luajitRuntime(options: LuaJitRuntimeOptions = {}): CpuRuntime {
-  const procs = new Map<number, LuaProcess>();
-  const warnings: string[] = [];
-  let obj: BpfObject | undefined;
-
-  const publish = (p: LuaProcess) => {
-    if (obj) publishLuaProcess(obj, p);
-  };
-
-  return {
-    attach(pid, modules) {
-      let p: LuaProcess | undefined;
-      try {
-        p = prepareLuaProcess(pid, modules, warnings);
-      } catch (err) {
-        warnings.push(`process ${pid}: ${(err as Error).message}`);
-        return undefined;
-      }
-      if (!p) return undefined;
-      procs.set(pid, p);
-      publish(p);
-      return new LuaRewriter(p, options.byRequest ? () => publish(p!) : undefined);
-    },
-    wants: (pid) => detectProcessRuntimes(pid).some((r) => r.name === 'luajit'),
-    bind(o) {
-      obj = o;
-      for (const p of procs.values()) publish(p);
-    },
-    namer: new LuaNamer(),
-    warnings: () => warnings,
-  };
-}
+export const luajit: RuntimePlugin = { name: 'luajit', detect: (maps, exe) => luajitDetector.detect(maps, exe), sampling };

@@ -1,10 +1,10 @@
-// Lua backtraces: snapshots of what the Lua code of a process is doing, grouped, with the locals
-// (and upvalues) of each frame. No profile: the result is the grouped backtraces themselves.
+// `lua-bt`: snapshots of what the Lua code of a process is doing, grouped, with the locals (and
+// upvalues) of each frame. No profile: the result is the grouped backtraces themselves.
 
-import { suspiciousLocals, type Suspicion } from '../../analysis/high-cpu.js';
-import { luaBacktraces, type LuaBacktrace } from '../../collectors/lua-bt.js';
-import { FluoroError } from '../../errors.js';
-import type { AnalysisKind, ResultDocument } from '../analysis.js';
+import { suspiciousLocals, type Suspicion } from '../analysis/high-cpu.js';
+import { FluoroError } from '../errors.js';
+import { singlePid, type Collector, type ResultDocument } from './collector.js';
+import { luaBacktraces, type LuaBacktrace } from './lua-bt.js';
 
 /** The shape of a lua-bt run's result (type "lua-backtraces", version 1). */
 export interface LuaBacktracesData {
@@ -27,18 +27,20 @@ export function luaBacktracesDocument(data: LuaBacktracesData): ResultDocument {
   return { type: 'lua-backtraces', version: 1, data };
 }
 
-export const luaBtAnalysis: AnalysisKind = {
+export const luaBtCollector: Collector = {
   name: 'lua-bt',
   title: 'Lua backtrace',
-  description: 'Takes snapshots of the running Lua code, without stopping it, and groups identical backtraces; with the local variables of each frame.',
+  description: 'print the current Lua backtraces of a running process, with local variables: snapshots taken without stopping it, identical ones grouped',
+  targets: 'one',
   params: [
-    { name: 'samples', label: 'Snapshots', type: 'integer', default: 20, min: 1, max: 1000, help: 'identical backtraces are grouped' },
-    { name: 'intervalMs', label: 'Interval', type: 'integer', default: 10, min: 1, max: 10_000, unit: 'ms', help: 'time between snapshots' },
-    { name: 'locals', label: 'Locals', type: 'boolean', default: true, help: 'the local variables of each frame' },
-    { name: 'upvalues', label: 'Upvalues', type: 'boolean', default: false, help: 'the upvalues of each frame' },
-    { name: 'timeoutMs', label: 'Give up after', type: 'duration', default: 5_000, min: 500, max: 600_000, help: 'when the process runs little Lua code' },
+    { name: 'samples', label: 'Snapshots', type: 'integer', flag: '-n, --samples', default: 10, min: 1, max: 1000, help: 'snapshots to take; identical backtraces are grouped' },
+    { name: 'intervalMs', label: 'Interval', type: 'integer', flag: '-i, --interval', default: 10, min: 1, max: 10_000, unit: 'ms', help: 'time between snapshots' },
+    { name: 'locals', label: 'Locals', type: 'boolean', flag: '-l, --locals', default: true, help: 'the local variables of each frame' },
+    { name: 'upvalues', label: 'Upvalues', type: 'boolean', flag: '-u, --upvalues', default: false, help: 'the upvalues of each frame' },
+    { name: 'timeoutMs', label: 'Give up after', type: 'duration', flag: '--timeout', default: 5_000, min: 500, max: 600_000, help: 'when the process runs little Lua code' },
   ],
-  async run(pid, params, ctx) {
+  async run(target, params, ctx) {
+    const pid = singlePid(this, target);
     const samples = Number(params.samples);
     const intervalMs = Number(params.intervalMs);
     const timeoutMs = Number(params.timeoutMs);
@@ -84,6 +86,7 @@ export const luaBtAnalysis: AnalysisKind = {
     });
     return {
       interrupted,
+      exited: [],
       warnings,
       result: luaBacktracesDocument({ build: r.build, snapshots: r.running, idle: r.idle, requested: samples, backtraces: kept, omitted: r.backtraces.length - kept.length, suspicions }),
       summary: {

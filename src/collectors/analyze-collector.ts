@@ -2,12 +2,12 @@
 // and the report in words (where the time goes, the hottest Lua place, a loop, suspicious values).
 // The profile is stored with the run, so its flame graphs are the ordinary ones.
 
-import { analyzeHighCpu, type HighCpuReport } from '../../analysis/high-cpu.js';
-import { collectHighCpu } from '../../collectors/high-cpu.js';
-import type { LuaBacktrace } from '../../collectors/lua-bt.js';
-import { readStat } from '../../proc/process.js';
-import type { AnalysisKind } from '../analysis.js';
-import { kernelSymbolsOr } from './cpu.js';
+import { analyzeHighCpu, type HighCpuReport } from '../analysis/high-cpu.js';
+import { readStat } from '../proc/process.js';
+import { singlePid, type Collector } from './collector.js';
+import { collectHighCpu } from './high-cpu.js';
+import { kernelNamesOrWarn } from './kernel-names.js';
+import type { LuaBacktrace } from './lua-bt.js';
 
 /** The shape of an analyze run's result (type "high-cpu-report", version 1). */
 export interface HighCpuReportData {
@@ -21,16 +21,18 @@ export interface HighCpuReportData {
 
 const KEPT_BACKTRACES = 5;
 
-export const analyzeAnalysis: AnalysisKind = {
+export const analyzeCollector: Collector = {
   name: 'analyze',
   title: 'Analyze (high CPU)',
-  description: 'The guided analysis of a busy process: a C and Lua profile, then Lua backtraces with locals, and what they show in words.',
+  description: 'guided analysis of a process at high CPU: where the time goes, the hot Lua code and its locals, in words',
+  targets: 'one',
   params: [
-    { name: 'durationMs', label: 'Duration', type: 'duration', default: 5_000, min: 500, max: 600_000, help: 'how long to sample' },
-    { name: 'hz', label: 'Rate', type: 'integer', default: 199, min: 1, max: 10_000, unit: 'Hz', help: 'samples per second per CPU' },
-    { name: 'snapshots', label: 'Snapshots', type: 'integer', default: 10, min: 1, max: 1000, help: 'Lua backtraces to take after the profile' },
+    { name: 'durationMs', label: 'Duration', type: 'duration', flag: '-d, --duration', default: 5_000, min: 500, max: 600_000, help: 'how long to sample' },
+    { name: 'hz', label: 'Rate', type: 'integer', flag: '-F, --hz', default: 199, min: 1, max: 10_000, unit: 'Hz', help: 'samples per second per CPU' },
+    { name: 'snapshots', label: 'Snapshots', type: 'integer', flag: '-n, --snapshots', default: 10, min: 1, max: 1000, help: 'Lua backtraces to take after the profile' },
   ],
-  async run(pid, params, ctx) {
+  async run(target, params, ctx) {
+    const pid = singlePid(this, target);
     const durationMs = Number(params.durationMs);
     const hz = Number(params.hz);
     const snapshots = Number(params.snapshots);
@@ -45,7 +47,7 @@ export const analyzeAnalysis: AnalysisKind = {
       durationMs,
       hz,
       snapshots,
-      kernelSymbols: kernelSymbolsOr(warnings),
+      kernelSymbols: kernelNamesOrWarn(warnings),
       onProgress: (ms, n) =>
         ctx.onProgress({
           elapsedMs: ms,
@@ -70,6 +72,7 @@ export const analyzeAnalysis: AnalysisKind = {
     return {
       profile: input.profile,
       interrupted: input.cpu.interrupted || ctx.signal.aborted,
+      exited: input.cpu.exited,
       warnings,
       result: { type: 'high-cpu-report', version: 1, data },
       summary: {
