@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { LuaBacktrace } from '../collectors/lua-bt.js';
 import { readFolded } from '../formats/folded.js';
+import type { LuaBacktrace } from '../model/lua-backtrace.js';
 import { analyzeHighCpu, hottestLua, suspiciousLocals, whereTimeGoes } from './high-cpu.js';
 
 const spinning = readFolded(

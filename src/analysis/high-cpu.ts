@@ -2,8 +2,8 @@
 // backtrace snapshots of the same process, decide where the time goes and say it in words.
 // Every sentence states what was measured; suspicions are worded as such.
 
-import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../collectors/lua-bt.js';
 import { stackFrames } from '../model/frames.js';
+import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../model/lua-backtrace.js';
 import type { Profile } from '../model/profile.js';
 
 export interface Place {

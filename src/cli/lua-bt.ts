@@ -1,8 +1,9 @@
 // `fluoro lua-bt`: what the Lua code of a running process is doing right now, with locals.
 
 import type { Command } from 'commander';
-import { luaBacktraces, type LuaBacktrace, type LuaBacktraceFrame, type LuaVariable } from '../collectors/lua-bt.js';
+import { luaBacktraces } from '../collectors/lua-bt.js';
 import { ExitCode } from '../errors.js';
+import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../model/lua-backtrace.js';
 import { parseIntFlag, parsePid } from './options.js';
 import { terminalSafe } from './output.js';
 

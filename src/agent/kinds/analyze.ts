@@ -4,7 +4,7 @@
 
 import { analyzeHighCpu, type HighCpuReport } from '../../analysis/high-cpu.js';
 import { collectHighCpu } from '../../collectors/high-cpu.js';
-import type { LuaBacktrace } from '../../collectors/lua-bt.js';
+import type { LuaBacktrace } from '../../model/lua-backtrace.js';
 import { readStat } from '../../proc/process.js';
 import type { AnalysisKind } from '../analysis.js';
 import { kernelSymbolsOr } from './cpu.js';

@@ -2,8 +2,9 @@
 // (and upvalues) of each frame. No profile: the result is the grouped backtraces themselves.
 
 import { suspiciousLocals, type Suspicion } from '../../analysis/high-cpu.js';
-import { luaBacktraces, type LuaBacktrace } from '../../collectors/lua-bt.js';
+import { luaBacktraces } from '../../collectors/lua-bt.js';
 import { FluoroError } from '../../errors.js';
+import type { LuaBacktrace } from '../../model/lua-backtrace.js';
 import type { AnalysisKind, ResultDocument } from '../analysis.js';
 
 /** The shape of a lua-bt run's result (type "lua-backtraces", version 1). */
