@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { LuaBacktrace } from '../collectors/lua-bt.js';
 import { readFolded } from '../formats/folded.js';
+import { ProfileBuilder } from '../model/builder.js';
+import type { LuaBacktrace } from '../model/lua-backtrace.js';
 import { analyzeHighCpu, hottestLua, suspiciousLocals, whereTimeGoes } from './high-cpu.js';
 
 const spinning = readFolded(
@@ -36,6 +37,20 @@ test('the hottest Lua frame and its callers', () => {
   const h = hottestLua(spinning)!;
   assert.deepEqual({ fn: h.function, file: h.file, line: h.line, share: h.share }, { fn: 'gcd', file: 'balancer.lua', line: 10, share: 98 });
   assert.deepEqual(h.callers.map((c) => c.function), ['weights_gcd', 'pick', 'route']);
+});
+
+test('places come from the profile\'s functions and lines, not from their display names', () => {
+  // A field name may hold anything, " @" too: `handlers["on @ready"]()` shows as
+  // "on @ready @events.lua:7", which no reading of the text splits back for certain.
+  const b = new ProfileBuilder([{ type: 'samples', unit: 'count' }]);
+  const loop = b.location({ kind: 'lua', lines: [{ func: b.func({ name: 'on @ready', file: 'events.lua', startLine: 5 }), line: 7 }] });
+  const caller = b.frame('lua', 'dispatch', '[string "x:1"]', 3);
+  const main = b.frame('native', 'main');
+  b.add([loop, caller, main], 9);
+  b.add([b.frame('native', 'epoll_wait'), main], 1);
+  const h = hottestLua(b.build())!;
+  assert.deepEqual({ fn: h.function, file: h.file, line: h.line, share: h.share }, { fn: 'on @ready', file: 'events.lua', line: 7, share: 90 });
+  assert.deepEqual(h.callers, [{ function: 'dispatch', file: '[string "x:1"]', line: 3 }]);
 });
 
 test('numbers kept in strings are pointed out, other strings are not', () => {

@@ -2,9 +2,8 @@
 // backtrace snapshots of the same process, decide where the time goes and say it in words.
 // Every sentence states what was measured; suspicions are worded as such.
 
-import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../collectors/lua-bt.js';
-import { stackFrames } from '../model/frames.js';
-import type { Profile } from '../model/profile.js';
+import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../model/lua-backtrace.js';
+import type { Profile, Sample } from '../model/profile.js';
 
 export interface Place {
   function: string;
@@ -36,11 +35,23 @@ export interface HighCpuReport {
 const pct = (n: number, d: number) => (d > 0 ? (100 * n) / d : 0);
 const fmt = (p: number) => `${p.toFixed(p >= 10 || p === 0 ? 0 : 1)}%`;
 
-function placeOf(name: string): Place {
-  const m = / @(.*):(\d+)$/.exec(name) ?? / @(.*)$/.exec(name);
-  if (!m) return { function: name, file: '', line: 0 };
-  return { function: name.slice(0, m.index), file: m[1]!, line: m[2] ? Number(m[2]) : 0 };
+/** The Lua frames of a sample, root first, with their places as the profile holds them. */
+function luaPlaces(s: Sample): Place[] {
+  const out: Place[] = [];
+  for (let i = s.stack.length - 1; i >= 0; i--) {
+    const loc = s.stack[i]!;
+    if (loc.kind !== 'lua') continue;
+    if (loc.lines.length === 0) out.push({ function: '[unknown]', file: '', line: 0 });
+    // Inlined lines, if a runtime ever gives them, are frames of their own: the outermost first.
+    for (let j = loc.lines.length - 1; j >= 0; j--) {
+      const { func, line } = loc.lines[j]!;
+      out.push({ function: func.name || '[unknown]', file: func.file, line });
+    }
+  }
+  return out;
 }
+
+const placeKey = (p: Place) => `${p.function}\u0000${p.file}\u0000${p.line}`;
 
 function describePlace(p: Place): string {
   const fn = p.function === 'main chunk' ? 'the main chunk' : `${p.function}()`;
@@ -65,21 +76,22 @@ export function whereTimeGoes(p: Profile): HighCpuReport['where'] & { total: num
 
 /** The innermost Lua frame that the most samples share, with the Lua frames that called it. */
 export function hottestLua(p: Profile): (Place & { share: number; callers: Place[] }) | undefined {
-  const counts = new Map<string, { n: number; callers: string[] }>();
+  const counts = new Map<string, { place: Place; n: number; callers: Place[] }>();
   let total = 0;
   for (const s of p.samples) {
     const n = s.values[0] ?? 0;
     total += n;
-    const lua = stackFrames(s).filter((f) => f.kind === 'lua');
+    const lua = luaPlaces(s);
     const leaf = lua[lua.length - 1];
     if (!leaf) continue;
-    const c = counts.get(leaf.name) ?? { n: 0, callers: lua.slice(0, -1).map((f) => f.name).reverse() };
+    const key = placeKey(leaf);
+    const c = counts.get(key) ?? { place: leaf, n: 0, callers: lua.slice(0, -1).reverse() };
     c.n += n;
-    counts.set(leaf.name, c);
+    counts.set(key, c);
   }
-  const best = [...counts.entries()].sort((a, b) => b[1].n - a[1].n)[0];
+  const best = [...counts.values()].sort((a, b) => b.n - a.n)[0];
   if (!best) return undefined;
-  return { ...placeOf(best[0]), share: pct(best[1].n, total), callers: best[1].callers.map(placeOf) };
+  return { ...best.place, share: pct(best.n, total), callers: best.callers };
 }
 
 const NUMERIC_STRING = /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;

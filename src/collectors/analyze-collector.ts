@@ -3,11 +3,11 @@
 // The profile is stored with the run, so its flame graphs are the ordinary ones.
 
 import { analyzeHighCpu, type HighCpuReport } from '../analysis/high-cpu.js';
+import type { LuaBacktrace } from '../model/lua-backtrace.js';
 import { readStat } from '../proc/process.js';
 import { singlePid, type Collector } from './collector.js';
 import { collectHighCpu } from './high-cpu.js';
 import { kernelNamesOrWarn } from './kernel-names.js';
-import type { LuaBacktrace } from './lua-bt.js';
 
 /** The shape of an analyze run's result (type "high-cpu-report", version 1). */
 export interface HighCpuReportData {

@@ -3,8 +3,9 @@
 
 import { suspiciousLocals, type Suspicion } from '../analysis/high-cpu.js';
 import { FluoroError } from '../errors.js';
+import type { LuaBacktrace } from '../model/lua-backtrace.js';
 import { singlePid, type Collector, type ResultDocument } from './collector.js';
-import { luaBacktraces, type LuaBacktrace } from './lua-bt.js';
+import { luaBacktraces } from './lua-bt.js';
 
 /** The shape of a lua-bt run's result (type "lua-backtraces", version 1). */
 export interface LuaBacktracesData {

@@ -4,36 +4,16 @@
 // that never exits shows as one backtrace seen N times out of N.
 
 import { NoSuchProcessError, NotSupportedError, TargetExitedError } from '../errors.js';
+import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../model/lua-backtrace.js';
 import { processExists } from '../proc/process.js';
 import { LjFrameKind, LjStatus, LJ_PROC_SLOTS } from '../unwind/luajit/layout.js';
 import { varsAt } from '../unwind/luajit/proto.js';
 import { processMemory } from '../unwind/luajit/remote-memory.js';
 import { prepareLuaProcess, publishLuaProcess, type LuaProcess } from '../unwind/luajit/runtime.js';
-import { ValueReader, type LuaValue } from '../unwind/luajit/values.js';
+import { ValueReader } from '../unwind/luajit/values.js';
 import { ProcessModules } from '../unwind/process-modules.js';
 import { startCpuCapture } from './cpu/capture.js';
 import type { LuaWalk, RawSample } from '../unwind/sample.js';
-
-export interface LuaVariable extends LuaValue {
-  name: string;
-}
-
-export interface LuaBacktraceFrame {
-  kind: 'lua' | 'builtin' | 'c' | 'unknown';
-  name: string;
-  file: string;
-  line: number;
-  /** The frame runs in a JIT trace: its slots may lag behind the registers. */
-  inTrace: boolean;
-  locals?: LuaVariable[];
-  upvalues?: LuaVariable[];
-}
-
-export interface LuaBacktrace {
-  frames: LuaBacktraceFrame[];
-  /** Snapshots that showed exactly these frames. */
-  count: number;
-}
 
 export interface LuaBacktraceOptions {
   samples: number;

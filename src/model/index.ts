@@ -4,3 +4,4 @@ export * from './frames.js';
 export * from './transform.js';
 export * from './summary.js';
 export * from './serialize.js';
+export * from './lua-backtrace.js';

@@ -2,9 +2,10 @@
 // in every output format, an upload from the CLI, and the comparison of two runs.
 import type { FastifyInstance } from 'fastify';
 import { hostname } from 'node:os';
-import { flameDiff, functionChanges } from '../../analysis/flame-diff.js';
+import { functionChanges } from '../../analysis/function-changes.js';
 import { UsageError } from '../../errors.js';
 import { flameData } from '../../formats/flamedata.js';
+import { flameDiff } from '../../formats/flamediff.js';
 import { fromDocument, toDocument } from '../../model/serialize.js';
 import type { ConsoleContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';

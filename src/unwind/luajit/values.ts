@@ -3,19 +3,10 @@
 // functions (where they are defined), coroutines, userdata and cdata (type and address).
 // Everything is read from the target and untrusted; every read is bounded.
 
+import type { LuaType, LuaValue } from '../../model/lua-backtrace.js';
 import { GCMASK, chunkDisplayName, readGCstr, type RemoteMemory } from './proto.js';
 import type { LuaJitBuild } from './layout.js';
 import { ffnames } from './vmdef-2.1.js';
-
-export type LuaType = 'nil' | 'boolean' | 'number' | 'string' | 'table' | 'function' | 'thread' | 'userdata' | 'cdata' | 'lightuserdata' | 'proto' | 'upvalue' | 'trace';
-
-export interface LuaValue {
-  type: LuaType;
-  /** How fluoro shows it: `"0"`, `42`, `table 0x7f… {array 3, hash 2: "weight", "host"}`. */
-  text: string;
-  /** Strings: their real length in bytes, which `text` may show only part of. */
-  length?: number;
-}
 
 /** Field offsets of GC objects in GC64 builds of LuaJIT 2.1 (verified by values.test.ts). */
 const TAB = { array: 0x10, metatable: 0x20, node: 0x28, asize: 0x30, hmask: 0x34 };

@@ -6,11 +6,10 @@
 // the whole). Shares, not raw counts, are compared, so runs of different lengths or rates compare
 // fairly. Red means the path takes a larger part of the time than before, blue a smaller one.
 // Paths found only in the base cannot be drawn in the target's shape; the function table
-// (`functionChanges`) lists them, with their lost share.
+// (`functionChanges` in analysis/function-changes.ts) lists them, with their lost share.
 
-import { functionCosts } from '../model/summary.js';
-import type { FrameKind, Profile } from '../model/profile.js';
-import { flameData, type FlameData } from '../formats/flamedata.js';
+import type { Profile } from '../model/profile.js';
+import { flameData, type FlameData } from './flamedata.js';
 
 export interface FlameDiffData extends FlameData {
   /** Per node of the target tree: the base's value at the same call path (0 when absent). */
@@ -52,32 +51,4 @@ export function flameDiff(base: Profile, target: Profile): FlameDiffData {
   const share = (v: number, t: number) => (t > 0 ? v / t : 0);
   const delta = b.v.map((v, i) => share(v, b.total) - share(baseVals[i]!, a.total));
   return { ...b, base: baseVals, baseTotal: a.total, delta };
-}
-
-export interface FunctionChange {
-  name: string;
-  kind: FrameKind;
-  /** Shares of the whole (0..1) in each profile. */
-  baseSelf: number;
-  targetSelf: number;
-  baseTotal: number;
-  targetTotal: number;
-}
-
-/** Functions whose share changed most (by self, then total), grown and shrunk alike. */
-export function functionChanges(base: Profile, target: Profile, limit = 50): FunctionChange[] {
-  const whole = (p: Profile) => p.samples.reduce((s, x) => s + (x.values[p.defaultSampleType] ?? 0), 0) || 1;
-  const wa = whole(base);
-  const wb = whole(target);
-  const rows = new Map<string, FunctionChange>();
-  const row = (name: string, kind: FrameKind) => {
-    const key = `${kind}\u0000${name}`;
-    let r = rows.get(key);
-    if (!r) rows.set(key, (r = { name, kind, baseSelf: 0, targetSelf: 0, baseTotal: 0, targetTotal: 0 }));
-    return r;
-  };
-  for (const f of functionCosts(base)) Object.assign(row(f.name, f.kind), { baseSelf: f.self / wa, baseTotal: f.total / wa });
-  for (const f of functionCosts(target)) Object.assign(row(f.name, f.kind), { targetSelf: f.self / wb, targetTotal: f.total / wb });
-  const change = (r: FunctionChange) => Math.abs(r.targetSelf - r.baseSelf) * 4 + Math.abs(r.targetTotal - r.baseTotal);
-  return [...rows.values()].sort((x, y) => change(y) - change(x)).slice(0, limit);
 }
