@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { release } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCpuCapture } from '../../src/collectors/cpu/capture.js';
-import type { RawSample } from '../../src/collectors/cpu/record.js';
+import type { RawSample } from '../../src/unwind/sample.js';
 import { CfaKind, RaKind, RbpKind, type UnwindRow, type UnwindTable } from '../../src/elf/unwind-table.js';
 import { baseName, type Mapping } from '../../src/proc/maps.js';
 import { unwind, type ModuleLookup, type UnwindResult } from '../../src/unwind/native.js';

@@ -4,7 +4,7 @@
 import { copyFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RawSample } from '../../src/collectors/cpu/record.js';
+import type { RawSample } from '../../src/unwind/sample.js';
 import { startTarget, type Cleanup } from '../../src/proc/testing.js';
 import { buildSpinDeep, spawnOwned, tempDir } from '../cpu/processes.js';
 import { startNginx } from './nginx.js';
