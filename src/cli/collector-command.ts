@@ -41,7 +41,7 @@ function longFlag(p: ParamSpec): string {
 }
 
 function defaultText(p: ParamSpec): string {
-  if (p.type === 'duration') return p.default % 1000 === 0 ? `${p.default / 1000}s` : `${p.default}ms`;
+  if (p.type === 'duration') return p.default >= 1000 ? `${p.default / 1000}s` : `${p.default}ms`;
   return String(p.default);
 }
 

@@ -79,7 +79,7 @@ function parseOne(p: ParamSpec, v: unknown, name: string, fromText: boolean): nu
     throw new UsageError(`${name} must be a ${p.type === 'integer' ? 'whole number' : 'number of milliseconds'}${text}`);
   }
   if (n < p.min || n > p.max) {
-    if (p.type === 'duration' && fromText) throw new UsageError(`${name} must be between ${describeRange(p)}, not ${describeMs(n)}`);
+    if (p.type === 'duration' && fromText) throw new UsageError(`${name} must be between ${describeMs(p.min)} and ${describeMs(p.max)}, not ${describeMs(n)}`);
     throw new UsageError(`${name} must be between ${p.min} and ${p.max}, not ${n}`);
   }
   return Math.round(n);
