@@ -37,6 +37,7 @@ function bind() {
       object_btf: bpf.func('void *bpf_object__btf(void *obj)'),
       program_attach: bpf.func('void *bpf_program__attach(void *prog)'),
       program_attach_perf_event: bpf.func('void *bpf_program__attach_perf_event(void *prog, int pfd)'),
+      program_attach_uprobe: bpf.func('void *bpf_program__attach_uprobe(void *prog, bool retprobe, int pid, const char *path, size_t offset)'),
       program_fd: bpf.func('int bpf_program__fd(void *prog)'),
       link_destroy: bpf.func('int bpf_link__destroy(void *link)'),
       map_name: bpf.func('const char *bpf_map__name(void *map)'),

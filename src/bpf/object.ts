@@ -34,6 +34,16 @@ export class BpfProgram {
     return this.object.adopt(link, `attaching BPF program ${this.name} to a perf event`);
   }
 
+  /**
+   * Attaches a uprobe (or a uretprobe) at a file offset of an ELF file, for one process (-1: every
+   * process that maps the file). The offset is into the file, not a virtual address.
+   */
+  attachUprobe(o: { path: string; offset: number; pid?: number; ret?: boolean }): BpfLink {
+    this.object.assertLoaded();
+    const link = native().libbpf.program_attach_uprobe(this.ptr, o.ret === true, o.pid ?? -1, o.path, o.offset) as Pointer;
+    return this.object.adopt(link, `attaching BPF program ${this.name} as a ${o.ret ? 'uretprobe' : 'uprobe'} at ${o.path}+0x${o.offset.toString(16)}`);
+  }
+
   /** Attaches where the program's SEC() says (tracepoints, fentry, uprobes with full specs). */
   attach(): BpfLink {
     this.object.assertLoaded();

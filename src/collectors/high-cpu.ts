@@ -3,7 +3,7 @@
 
 import { NotSupportedError } from '../errors.js';
 import type { Profile } from '../model/profile.js';
-import type { KernelSymbols } from './cpu/to-profile.js';
+import type { KernelSymbols } from './events/to-profile.js';
 import { profileCpu, type CpuProfileResult } from './cpu/profiler.js';
 import { luaBacktraces, type LuaBacktraceResult } from './lua-bt.js';
 

@@ -4,7 +4,7 @@
 // one warning says so and kernel frames show addresses.
 
 import { kernelNames } from '../symbolize/kernel.js';
-import type { KernelSymbols } from './cpu/to-profile.js';
+import type { KernelSymbols } from './events/to-profile.js';
 
 export function kernelNamesOrWarn(warnings: string[]): KernelSymbols {
   return kernelNames((err) => warnings.push(`${err.message}; kernel frames show addresses`));

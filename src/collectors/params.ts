@@ -62,7 +62,9 @@ function parseOne(p: ParamSpec, v: unknown, name: string, fromText: boolean): nu
   }
   if (p.type === 'choice') {
     if (typeof v !== 'string' || !p.choices.some((c) => c.value === v)) {
-      throw new UsageError(`${name} must be one of ${p.choices.map((c) => c.value).join(', ')}${typeof v === 'string' && fromText ? `, not ${JSON.stringify(v.slice(0, 40))}` : ''}`);
+      const values = p.choices.map((c) => c.value);
+      const which = values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`;
+      throw new UsageError(`${name} must be ${which}${typeof v === 'string' && fromText ? `, not ${JSON.stringify(v.slice(0, 40))}` : ''}`);
     }
     return v;
   }

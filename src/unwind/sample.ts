@@ -1,6 +1,6 @@
 // A user-space sample as the unwinders and the runtime plugins see it: the registers, the copied
-// stack window and the kernel stack, plus what each runtime's BPF walker recorded in its own section
-// of the record. Collectors decode their BPF records into this shape (src/collectors/cpu/record.ts).
+// stack window and the kernel stack, plus what a runtime's BPF walker recorded (LuaJIT's walk).
+// Collectors decode their BPF records into this shape (src/collectors/cpu/record.ts).
 
 /** Register order in struct cpu_regs (bpf/include/cpu.h); each is a u64 at index × 8. */
 export const REGISTER_NAMES = [
@@ -38,12 +38,6 @@ export interface LuaWalk {
   request: bigint;
   /** The request's URI as copied at the sample (nginx, once its layout is known), else undefined. */
   uri: string | undefined;
-}
-
-/** The runtime sections a record can carry, by runtime name. */
-export interface RuntimeSections {
-  /** Status 0 (none) for processes without a VM fluoro was told about. */
-  luajit: LuaWalk;
 }
 
 /** One sample as captured, before any unwinding or symbolization. */

@@ -80,7 +80,7 @@ test('the command line refuses values out of the declared range, naming the flag
   await refused(['--count', '41'], /^--count must be between 3 and 40, not 41$/);
   await refused(['--count', '2'], /^--count must be between 3 and 40, not 2$/);
   await refused(['-w', '100ms'], /^--window must be between 200 ms and 90 s, not 100 ms$/);
-  await refused(['--step', 'three'], /^--step must be one of one, two/);
+  await refused(['--step', 'three'], /^--step must be one or two, not "three"$/);
   await assert.rejects(cli().parseAsync(['tally'], { from: 'user' }), /give the process with -p PID/);
 });
 

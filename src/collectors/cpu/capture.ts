@@ -11,7 +11,7 @@ import { NoSuchProcessError, UsageError } from '../../errors.js';
 import { requireBpf } from '../../proc/privileges.js';
 import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS, CpuCounter, decodeCpuSample } from './record.js';
 import type { RawSample } from '../../unwind/sample.js';
-import { startSession, type SamplingSession } from './session.js';
+import { startSession, type SamplingSession } from '../events/session.js';
 
 export interface CpuCaptureOptions {
   /** Processes to sample (tgids). Either this or `all`. */
@@ -35,7 +35,7 @@ export interface CpuCaptureOptions {
   onError?(error: unknown): void;
 }
 
-export type { CpuCaptureStats } from './session.js';
+export type { CpuCaptureStats } from '../events/session.js';
 
 export type CpuCapture = SamplingSession;
 
@@ -92,10 +92,9 @@ export function startCpuCapture(options: CpuCaptureOptions): CpuCapture {
   });
   return startSession({
     obj,
-    program: 'sample_cpu',
     ringMap: 'samples',
     counters: { map: 'counters', ...CpuCounter },
-    hz: options.hz ?? DEFAULT_HZ,
+    attach: [{ kind: 'perf-cpu-clock', program: 'sample_cpu', hz: options.hz ?? DEFAULT_HZ }],
     drainIntervalMs: options.drainIntervalMs ?? DEFAULT_DRAIN_MS,
     setup: (loaded) => {
       const targets = loaded.map('targets');

@@ -15,7 +15,7 @@ import { CfaKind, RaKind, RbpKind, type UnwindRow, type UnwindTable } from '../.
 import type { UnwindEnd } from '../../unwind/native.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
 import type { CpuCapture } from './capture.js';
-import { startSession } from './session.js';
+import { startSession } from '../events/session.js';
 
 export const UNWIND_MAX_FRAMES = 256;
 export const UNWIND_MAX_KERNEL_FRAMES = 127;
@@ -301,10 +301,9 @@ export function startKernelUnwind(options: KernelUnwindOptions): KernelUnwindCap
   let mappingCount = 0;
   const session = startSession({
     obj,
-    program: 'unwind_cpu',
     ringMap: 'samples',
     counters: { map: 'counters', ...UnwindCounter },
-    hz: options.hz ?? 99,
+    attach: [{ kind: 'perf-cpu-clock', program: 'unwind_cpu', hz: options.hz ?? 99 }],
     drainIntervalMs: options.drainIntervalMs ?? 20,
     setup: (obj) => {
       // Tables first, then the processes that point into them: a sample never sees a half-filled file.

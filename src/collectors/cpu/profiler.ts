@@ -9,9 +9,9 @@ import { ProcessModules } from '../../unwind/process-modules.js';
 import { runsAnyOf, samplingRuntimes } from '../../unwind/registry.js';
 import type { RuntimePlugin, RuntimeProcess } from '../../unwind/runtime.js';
 import type { CpuCaptureStats } from './capture.js';
-import { StackCounter, type ProcessContext, type StackStats } from './stacks.js';
+import { StackCounter, type ProcessContext, type StackStats } from '../events/stacks.js';
 import { userspaceUnwinder, type Unwinder } from './unwinders.js';
-import { toProfile, type KernelSymbols } from './to-profile.js';
+import { toProfile, type KernelSymbols } from '../events/to-profile.js';
 
 export interface CpuProfileOptions {
   pids?: number[];

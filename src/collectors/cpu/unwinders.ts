@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import { startCpuCapture, type CpuCapture } from './capture.js';
 import { startKernelUnwind } from './kernel-unwind.js';
 import type { RawFrame } from '../../unwind/runtime.js';
-import type { ProcessContext, StackCounter } from './stacks.js';
+import type { ProcessContext, StackCounter } from '../events/stacks.js';
 
 export const UNWINDERS = ['userspace', 'kernel'] as const;
 export type UnwinderName = (typeof UNWINDERS)[number];

@@ -1,13 +1,14 @@
-// A sampling session: a loaded BPF object whose perf_event program runs on every CPU's clock and
-// writes records into a ring buffer, drained from a timer (never a blocking poll), with per-CPU
-// counters. Both CPU samplers (bpf/cpu.bpf.c and bpf/unwind.bpf.c) run through this one lifecycle:
-// load, fill maps, attach, drain, detach, drain what is left, close.
+// A session of the event core: a loaded BPF object whose programs are attached by the collector's
+// strategies (attach.ts: perf events, tracepoints, uprobes) and write records into a ring buffer,
+// drained from a timer (never a blocking poll), with per-CPU counters. Every collector's BPF side
+// runs through this one lifecycle: load, fill maps, attach, drain, detach, drain what is left,
+// close.
 
 import type { BpfObject } from '../../bpf/object.js';
 import type { BpfLink } from '../../bpf/link.js';
 import { u32Key } from '../../bpf/map.js';
-import { closeFds, openCpuClockEvents } from '../../bpf/perf-event.js';
 import { RingBuffer } from '../../bpf/ring-buffer.js';
+import { attachAll, type AttachStrategy } from './attach.js';
 
 export interface CpuCaptureStats {
   /** Times the BPF program ran, on any process. */
@@ -34,11 +35,11 @@ export interface SamplingSession {
 export interface SessionOptions<T> {
   /** Opened, not yet loaded; the session owns it from here and closes it. */
   obj: BpfObject;
-  program: string;
+  /** Where the programs attach, in order. */
+  attach: readonly AttachStrategy[];
   ringMap: string;
   /** The per-CPU counters map and the index of each counter in it. */
   counters: { map: string; seen: number; recorded: number; dropped: number; filtered: number };
-  hz: number;
   drainIntervalMs: number;
   /** Fills maps after load, before the program is attached. */
   setup(obj: BpfObject): void;
@@ -105,7 +106,6 @@ export function startSession<T>(o: SessionOptions<T>): SamplingSession {
     }
   };
 
-  let fds: number[] = [];
   try {
     obj.load();
     o.setup(obj);
@@ -116,15 +116,8 @@ export function startSession<T>(o: SessionOptions<T>): SamplingSession {
       if (sample) o.onSample(sample);
       else received.malformed++;
     });
-    const program = obj.program(o.program);
-    fds = openCpuClockEvents(o.hz);
-    while (fds.length > 0) {
-      links.push(program.attachPerfEvent(fds[0]!));
-      fds.shift(); // the link owns the fd now
-    }
+    links = attachAll(obj, o.attach);
   } catch (e) {
-    closeFds(fds);
-    for (const link of links) link.close();
     ring?.close();
     obj.close();
     throw e;
