@@ -6,6 +6,7 @@
 
 import type { BpfObject } from '../bpf/object.js';
 import type { ProfileBuilder } from '../model/builder.js';
+import type { LuaBacktraceFrame as BacktraceFrame } from '../model/lua-backtrace.js';
 import type { Location } from '../model/profile.js';
 import type { ExeRef, RuntimeMatch, RuntimeName } from './detect.js';
 import type { Mapping } from '../proc/maps.js';
@@ -34,11 +35,26 @@ export interface StackRewriter {
   rewrite(raw: RawSample, user: RawFrame[], end: UnwindEnd): Rewritten;
 }
 
+/** Backtraces with the values of variables, one per sample, for the backtrace command. */
+export interface Snapshots {
+  /** The runtime's build, as people know it. */
+  readonly build: string;
+  /** Tells the BPF walker about the process, asking it to copy each frame's variables. */
+  publish(obj: BpfObject): void;
+  /** The backtrace in a sample, innermost first; undefined when the sample ran none of its code. */
+  read(raw: RawSample, o: { locals: boolean; upvalues: boolean }): BacktraceFrame[] | undefined;
+}
+
 /** A runtime in one process. */
 export interface RuntimeProcess extends StackRewriter {
   readonly runtime: RuntimeName;
   /** Tells the BPF walker about the process; called again whenever what it knows changes. */
   publish(obj: BpfObject): void;
+  /**
+   * Backtraces with variables, for runtimes that can take them; throws NotSupportedError when
+   * this process's runtime cannot be read that way.
+   */
+  snapshots?(): Snapshots;
 }
 
 export interface AttachOptions {

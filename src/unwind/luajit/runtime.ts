@@ -9,7 +9,8 @@ import { isFileBacked } from '../../proc/maps.js';
 import { unwind, type UnwindEnd } from '../native.js';
 import type { ProcessModules } from '../process-modules.js';
 import { luajitDetector } from '../detect.js';
-import type { RawFrame, RuntimePlugin, RuntimeProcess, RuntimeSampling } from '../runtime.js';
+import type { RawFrame, RuntimePlugin, RuntimeProcess, RuntimeSampling, Snapshots } from '../runtime.js';
+import { luaSnapshots } from './snapshots.js';
 import { detectLuaJit, type LuaJitBinary } from './detect.js';
 import { findVms } from './find-vm.js';
 import { findUriOffset } from './nginx-request.js';
@@ -99,6 +100,10 @@ class LuaRewriter implements RuntimeProcess {
 
   publish(obj: BpfObject): void {
     publishLuaProcess(obj, this.p);
+  }
+
+  snapshots(): Snapshots {
+    return luaSnapshots(this.p);
   }
 
   /** The request label of a sample, learning nginx's request layout from the first requests. */
