@@ -15,3 +15,6 @@ export {
 export { onlineCpus, parseCpuList, possibleCpus } from './cpus.js';
 export { bpfObjectPath, bpfSourceDir } from './paths.js';
 export { debug } from './log.js';
+export {
+  BPF_FEATURES, bpfFeatureSentence, bpfFeatureSince, hasBpfFeature, missingBpfFeature, requireBpfFeatures, type BpfFeature,
+} from './features.js';

@@ -62,6 +62,9 @@ function bind() {
       btf_find_by_name_kind: bpf.func('int btf__find_by_name_kind(void *btf, const char *name, uint32_t kind)'),
       btf_type_by_id: bpf.func('void *btf__type_by_id(void *btf, uint32_t id)'),
       btf_name_by_offset: bpf.func('const char *btf__name_by_offset(void *btf, uint32_t offset)'),
+      // enum bpf_prog_type, bpf_map_type and bpf_func_id are ints; 1 = supported, 0 = not, < 0 = error.
+      probe_bpf_map_type: bpf.func('int libbpf_probe_bpf_map_type(int map_type, void *opts)'),
+      probe_bpf_helper: bpf.func('int libbpf_probe_bpf_helper(int prog_type, int helper_id, void *opts)'),
     },
     libc: {
       syscall: c.func('long syscall(long number, ...)'),
