@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel side of the CPU profiler. On each CPU-clock sample of a target process it records
  * what is only true at that instant (the user registers, the kernel stack, the frame-pointer user
- * stack and a window of the user stack's memory) into a ring buffer; userspace unwinds later. */
+ * stack and a window of the user stack's memory) into a ring buffer; userspace unwinds later.
+ * Every early exit, and every part of a record left out, is counted by reason (include/cpu.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "cpu.h"
@@ -67,6 +68,13 @@ static __always_inline void count(__u32 index)
 
 	if (value)
 		*value += 1;
+}
+
+/* Counts why the program (or a part of it) leaves early; returns 0, what it then returns. */
+static __always_inline int leave(__u32 reason)
+{
+	count(reason);
+	return 0;
 }
 
 #define COPY_REGS(dst, src)			\
@@ -135,8 +143,10 @@ static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp, _
 		/* Masks (all-ones, so they change nothing here) the verifier can follow. */
 		chunk &= OFFSET_MASK;
 		offset &= OFFSET_MASK;
-		if (chunk > CPU_PAGE_SIZE || offset > SCRATCH_BYTES - CPU_PAGE_SIZE)
+		if (chunk > CPU_PAGE_SIZE || offset > SCRATCH_BYTES - CPU_PAGE_SIZE) {
+			count(CPU_COUNTER_PART_BOUNDS);
 			break;
+		}
 		/* On failure the helper zeroes the destination. */
 		if (bpf_probe_read_user(buf + offset, chunk, (void *)(sp + copied))) {
 			hole = true;
@@ -174,16 +184,27 @@ static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
 	 * verifier needs to see it here. */
 	asm volatile("" : "+r"(offset));
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_PART_BOUNDS);
 	out = (struct lj_frame *)(buf + offset);
 	lj_walk(p, &s->regs, out, &w);
+	if (w.status == LJ_STATUS_NO_G)
+		count(CPU_COUNTER_LUA_NO_G);
+	else if (w.status == LJ_STATUS_READ_FAIL)
+		count(CPU_COUNTER_LUA_READ);
+	else if (w.status == LJ_STATUS_TRUNCATED)
+		count(CPU_COUNTER_LUA_TRUNCATED);
+	if (w.bad)
+		count(CPU_COUNTER_LUA_BAD_FRAME);
+	if (w.slot_faults)
+		count(CPU_COUNTER_LUA_SLOTS);
 	s->lua_L = w.L;
 	s->lua_cframe = w.cframe;
 	s->lua_vmstate = w.vmstate;
 	s->lua_status = w.status;
 	s->lua_top = w.top;
-	if (w.L && (w.status == LJ_STATUS_OK || w.status == LJ_STATUS_TRUNCATED))
-		bpf_probe_read_user(&s->lua_request, 8, (void *)(w.L + p->lay.L_exdata));
+	if (w.L && (w.status == LJ_STATUS_OK || w.status == LJ_STATUS_TRUNCATED) &&
+	    bpf_probe_read_user(&s->lua_request, 8, (void *)(w.L + p->lay.L_exdata)))
+		count(CPU_COUNTER_LUA_URI);
 	if (w.nframes > LJ_MAX_FRAMES)
 		w.nframes = LJ_MAX_FRAMES;
 	s->lua_frames = w.nframes;
@@ -204,16 +225,16 @@ static __noinline __u32 append_slots(__u8 *buf, __u32 offset, __u32 frames)
 		return 0;
 	slots = bpf_map_lookup_elem(&lj_slots, &zero);
 	if (!slots)
-		return 0;
+		return leave(CPU_COUNTER_LUA_SLOTS);
 	asm volatile("" : "+r"(offset));
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_PART_BOUNDS);
 	bytes = (__u64)frames * LJ_SLOTS * 8;
 	asm volatile("" : "+r"(bytes));
 	if (bytes > CPU_LUA_SLOT_BYTES || bytes == 0)
-		return 0;
+		return leave(CPU_COUNTER_PART_BOUNDS);
 	if (bpf_probe_read_kernel(buf + offset, bytes, slots))
-		return 0;
+		return leave(CPU_COUNTER_LUA_SLOTS);
 	s->lua_slot_frames = frames;
 	return bytes;
 }
@@ -231,7 +252,7 @@ static __noinline __u32 append_uri(__u8 *buf, __u64 offset, __u32 tgid)
 	if (!p || !p->uri_off || !s->lua_request)
 		return 0;
 	if (bpf_probe_read_user(&uri, sizeof(uri), (void *)(s->lua_request + p->uri_off)))
-		return 0;
+		return leave(CPU_COUNTER_LUA_URI);
 	len = uri.len;
 	if (len == 0)
 		return 0;
@@ -240,10 +261,10 @@ static __noinline __u32 append_uri(__u8 *buf, __u64 offset, __u32 tgid)
 	asm volatile("" : "+r"(len));
 	asm volatile("" : "+r"(offset));
 	if (offset > CPU_RECORD_MAX_BYTES - CPU_MAX_STACK_BYTES - CPU_LUA_URI_BYTES || len > CPU_LUA_URI_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_PART_BOUNDS);
 	dst = buf + offset;
 	if (bpf_probe_read_user(dst, len, (void *)uri.data))
-		return 0;
+		return leave(CPU_COUNTER_LUA_URI);
 	s->lua_uri_len = len < uri.len ? len : uri.len;
 	return s->lua_uri_len;
 }
@@ -260,13 +281,11 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	long n;
 
 	count(CPU_COUNTER_SEEN);
-	if (!tgid || (task->flags & PF_KTHREAD) || !task->mm || !is_target(tgid)) {
-		count(CPU_COUNTER_FILTERED);
-		return 0;
-	}
+	if (!tgid || (task->flags & PF_KTHREAD) || !task->mm || !is_target(tgid))
+		return leave(CPU_COUNTER_FILTERED);
 	buf = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!buf)
-		return 0;
+		return leave(CPU_COUNTER_NO_SCRATCH);
 	s = (struct cpu_sample *)buf;
 
 	s->time_ns = bpf_ktime_get_ns();
@@ -290,38 +309,43 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 		n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, 0);
 		if (n > 0 && n <= FRAME_BYTES)
 			kernel_bytes = n & ~7;
+		else
+			count(CPU_COUNTER_KERNEL_STACK);
 	}
 	offset += kernel_bytes;
 	if (offset > sizeof(*s) + FRAME_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_BOUNDS);
 	n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, BPF_F_USER_STACK);
 	if (n > 0 && n <= FRAME_BYTES)
 		user_bytes = n & ~7;
+	else
+		count(CPU_COUNTER_FP_STACK);
 	offset += user_bytes;
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_BOUNDS);
 
 	s = (struct cpu_sample *)buf;
 	s->kernel_frames = kernel_bytes / 8;
 	s->user_frames = user_bytes / 8;
 	offset += walk_lua(buf, offset, tgid, (__u32)id);
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_BOUNDS);
 	offset += append_slots(buf, offset, s->lua_slot_frames);
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_BOUNDS);
 	offset += append_uri(buf, offset, tgid);
 	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + CPU_LUA_URI_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_BOUNDS);
 	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
+	if (!s->stack_bytes && s->regs.rsp && stack_bytes_max)
+		count(CPU_COUNTER_USER_STACK);
 
 	length = offset + s->stack_bytes;
 	if (length > CPU_RECORD_MAX_BYTES)
-		return 0;
+		return leave(CPU_COUNTER_TOO_LONG);
 	if (bpf_ringbuf_output(&samples, buf, length, 0))
-		count(CPU_COUNTER_DROPPED);
-	else
-		count(CPU_COUNTER_RECORDED);
+		return leave(CPU_COUNTER_DROPPED);
+	count(CPU_COUNTER_RECORDED);
 	return 0;
 }
 

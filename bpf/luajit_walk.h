@@ -41,6 +41,8 @@ struct lj_walk {
 	__u16 nframes;
 	__u16 slot_frames;
 	__u8 status;
+	__u8 bad;            /* the walk stopped at a slot it could not read as a frame */
+	__u8 slot_faults;    /* Lua frames whose slots could not be copied */
 };
 
 static __always_inline int lj_read(void *dst, __u32 size, __u64 addr)
@@ -74,6 +76,7 @@ struct lj_step_ctx {
 	__u32 n;
 	__u16 fn_ffid, fn_pc, fn_cfunc, proto_size;
 	__u16 slot_frames;
+	__u8 slot_faults;
 	bool skip, bad, copy_slots;
 };
 
@@ -98,6 +101,8 @@ static __always_inline void lj_emit(struct lj_step_ctx *c, __u8 kind, __u64 ptr,
 		if (s && !bpf_probe_read_user(s->v[c->slot_frames & (LJ_SLOT_FRAMES - 1)], LJ_SLOTS * 8,
 					      (void *)(c->frame - 8)))
 			f->slots = ++c->slot_frames;
+		else
+			c->slot_faults++;
 	}
 	c->n++;
 }
@@ -288,6 +293,8 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 	}
 	w->nframes = c.n;
 	w->slot_frames = c.slot_frames;
+	w->bad = c.bad;
+	w->slot_faults = c.slot_faults;
 	w->status = (!c.bad && c.frame > c.bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
 }
 

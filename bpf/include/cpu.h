@@ -21,12 +21,27 @@
 #define CPU_FLAG_KERNEL_MODE 1               /* the sample interrupted kernel code */
 #define CPU_FLAG_STACK_HOLES 2               /* unreadable pages inside the copy, left zeroed */
 
-/* Index into the per-CPU counters array. */
+/* Index into the per-CPU counters array. SEEN and RECORDED count runs of the program; every other
+ * index names a reason: a sample not recorded at all (lost: counted once), recorded with less
+ * than it should carry (shortened: counted once per reason), or not wanted (filtered). */
 #define CPU_COUNTER_SEEN 0                   /* the program ran */
 #define CPU_COUNTER_RECORDED 1               /* a record reached the ring buffer */
-#define CPU_COUNTER_DROPPED 2                /* the ring buffer was full */
-#define CPU_COUNTER_FILTERED 3               /* not a target (or a kernel thread) */
-#define CPU_COUNTER_COUNT 4
+#define CPU_COUNTER_DROPPED 2                /* lost: the ring buffer was full */
+#define CPU_COUNTER_FILTERED 3               /* filtered: not a target (or a kernel thread) */
+#define CPU_COUNTER_NO_SCRATCH 4             /* lost: the CPU's record buffer was not found */
+#define CPU_COUNTER_BOUNDS 5                 /* lost: a length check failed (kept for the verifier) */
+#define CPU_COUNTER_TOO_LONG 6               /* lost: the record outgrew CPU_RECORD_MAX_BYTES */
+#define CPU_COUNTER_KERNEL_STACK 7           /* shortened: the kernel stack could not be read */
+#define CPU_COUNTER_FP_STACK 8               /* shortened: the frame-pointer user stack could not be read */
+#define CPU_COUNTER_USER_STACK 9             /* shortened: no page of the user stack window could be read */
+#define CPU_COUNTER_PART_BOUNDS 10           /* shortened: a part left out by a length check */
+#define CPU_COUNTER_LUA_NO_G 11              /* shortened: the LuaJIT VM's global state is not known yet */
+#define CPU_COUNTER_LUA_READ 12              /* shortened: reading the VM's state faulted: no Lua frames */
+#define CPU_COUNTER_LUA_BAD_FRAME 13         /* shortened: the Lua walk stopped at a slot that is no frame */
+#define CPU_COUNTER_LUA_TRUNCATED 14         /* shortened: more Lua frames than the walk records */
+#define CPU_COUNTER_LUA_SLOTS 15             /* shortened: a Lua frame's slots (locals) could not be copied */
+#define CPU_COUNTER_LUA_URI 16               /* shortened: the request or its URI could not be read */
+#define CPU_COUNTER_COUNT 17
 
 /* The user-mode registers at the sample, in this order. */
 struct cpu_regs {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { bpfTest } from '../../../test/support/bpf.js';
 import { ringBytesFor, startCpuCapture, type CpuCaptureOptions, type CpuCaptureStats } from './capture.js';
+import { EXIT_REASONS, describeLosses, type ExitReason } from './exits.js';
 import type { RawSample } from '../../unwind/sample.js';
 
 const KERNEL_SPACE = 0xffff800000000000n;
@@ -48,7 +49,9 @@ async function capture(options: Omit<CpuCaptureOptions, 'onSample'>, ms: number)
 function assertConsistent(stats: CpuCaptureStats): void {
   assert.equal(stats.malformed, 0);
   assert.equal(stats.received, stats.recorded, 'every recorded sample was drained by stop()');
-  assert.equal(stats.seen, stats.recorded + stats.dropped + stats.filtered, 'each run of the program is counted once');
+  const lost = Object.entries(stats.exits).filter(([name]) => EXIT_REASONS[name as ExitReason]?.kind === 'lost');
+  assert.equal(stats.seen, stats.recorded + stats.filtered + lost.reduce((sum, [, n]) => sum + n, 0), 'each run of the program ends once');
+  assert.equal(stats.dropped, stats.exits['ring-full']);
 }
 
 bpfTest('capture: a busy process gives user registers inside its code and its stack window', async (t) => {
@@ -134,6 +137,19 @@ bpfTest('capture: all processes except fluoro itself, at the largest stack windo
   assert.ok(samples.every((s) => s.stack.length <= 32768));
   t.diagnostic(`all processes: ${samples.length} samples, ${stats.filtered} filtered, ${stats.dropped} dropped, ` +
     `${(stats.receivedBytes / Math.max(1, stats.received)).toFixed(0)} bytes per sample`);
+});
+
+bpfTest('capture: a ring buffer too small for the rate loses samples, counted as ring buffer full', async (t) => {
+  const child = startChild(t, 'sh', ['-c', 'while :; do :; done']);
+  await sleep(50);
+  // A few records fill 64 KiB, and nothing drains it until stop().
+  const { samples, stats } = await capture({ pids: [child.pid!], hz: 999, stackBytes: 16384, ringBytes: 1 << 16, drainIntervalMs: 60_000 }, 700);
+  assertConsistent(stats);
+  const full = stats.exits['ring-full'] ?? 0;
+  t.diagnostic(`${stats.recorded} recorded, ${full} lost to a full ring: ${describeLosses(stats) ?? 'no losses'}`);
+  assert.ok(samples.length >= 1 && stats.receivedBytes <= 1 << 16, `what fits in 64 KiB was recorded (${samples.length})`);
+  assert.ok(full >= 100, `the rest was counted as lost (${full})`);
+  assert.match(describeLosses(stats) ?? '', new RegExp(`^${full} samples lost: ${full} ring buffer full`));
 });
 
 test('the ring buffer holds half a second of full-size records from every CPU, within 1-8 MiB', () => {

@@ -15,6 +15,7 @@ import { CfaKind, RaKind, RbpKind, type UnwindRow, type UnwindTable } from '../.
 import type { UnwindEnd } from '../../unwind/native.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
 import type { CpuCapture } from './capture.js';
+import type { ExitIndexes } from './exits.js';
 import { startSession } from '../events/session.js';
 
 export const UNWIND_MAX_FRAMES = 256;
@@ -36,7 +37,9 @@ export const KRa = { atCfa: 0, undefined: 1, unsupported: 2 } as const;
 export const KERNEL_UNWIND_ENDS: readonly UnwindEnd[] = [
   'root', 'no-module', 'no-cfi', 'stack-truncated', 'bad-cfa', 'unsupported-rule', 'max-depth',
 ];
-export const UnwindCounter = { seen: 0, recorded: 1, dropped: 2, filtered: 3 } as const;
+/** Index of each reason counter in the per-CPU `counters` map, by name (see exits.ts). */
+export const UnwindExit = { 'ring-full': 2, filtered: 3 } as const satisfies ExitIndexes;
+export const UnwindCounter = { seen: 0, recorded: 1, exits: UnwindExit } as const;
 export const UNWIND_COUNTER_COUNT = 4;
 
 /** Byte layouts of the structs in unwind.h. */

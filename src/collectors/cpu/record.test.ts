@@ -6,9 +6,29 @@ import { test } from 'node:test';
 import { cValues } from '../../../test/support/c-layout.js';
 import {
   CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_FLAG_STACK_HOLES, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
-  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CPU_LUA_SLOT_BYTES, CPU_LUA_URI_BYTES, CpuCounter, CpuSampleLayout as L, decodeCpuSample,
+  CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CPU_LUA_SLOT_BYTES, CPU_LUA_URI_BYTES, CpuCounter, CpuExit, CpuSampleLayout as L, decodeCpuSample,
 } from './record.js';
 import { REGISTER_NAMES } from '../../unwind/sample.js';
+import { EXIT_REASONS } from './exits.js';
+
+/** Each reason's macro in cpu.h (CPU_COUNTER_<macro>). */
+const EXIT_MACROS: Record<keyof typeof CpuExit, string> = {
+  'ring-full': 'DROPPED',
+  filtered: 'FILTERED',
+  'no-scratch': 'NO_SCRATCH',
+  bounds: 'BOUNDS',
+  'too-long': 'TOO_LONG',
+  'kernel-stack': 'KERNEL_STACK',
+  'fp-stack': 'FP_STACK',
+  'user-stack': 'USER_STACK',
+  'part-bounds': 'PART_BOUNDS',
+  'lua-no-g': 'LUA_NO_G',
+  'lua-read': 'LUA_READ',
+  'lua-bad-frame': 'LUA_BAD_FRAME',
+  'lua-truncated': 'LUA_TRUNCATED',
+  'lua-slots': 'LUA_SLOTS',
+  'lua-uri': 'LUA_URI',
+};
 
 const expected: Array<[string, number]> = [
   ['CPU_MAX_FRAMES', CPU_MAX_FRAMES],
@@ -20,8 +40,7 @@ const expected: Array<[string, number]> = [
   ['CPU_FLAG_STACK_HOLES', CPU_FLAG_STACK_HOLES],
   ['CPU_COUNTER_SEEN', CpuCounter.seen],
   ['CPU_COUNTER_RECORDED', CpuCounter.recorded],
-  ['CPU_COUNTER_DROPPED', CpuCounter.dropped],
-  ['CPU_COUNTER_FILTERED', CpuCounter.filtered],
+  ...Object.entries(EXIT_MACROS).map(([name, macro]): [string, number] => [`CPU_COUNTER_${macro}`, CpuExit[name as keyof typeof CpuExit]]),
   ['CPU_COUNTER_COUNT', CPU_COUNTER_COUNT],
   ['sizeof(struct cpu_sample)', L.size],
   ['offsetof(struct cpu_sample, time_ns)', L.timeNs],
@@ -54,6 +73,12 @@ const expected: Array<[string, number]> = [
 test('record.ts matches bpf/include/cpu.h', () => {
   const actual = cValues('cpu.h', expected.map(([expr]) => expr));
   for (const [expr, value] of expected) assert.equal(value, actual.get(expr), `${expr} in cpu.h vs record.ts`);
+});
+
+test('every counter past seen and recorded is a named reason, each index once', () => {
+  const indexes = [CpuCounter.seen, CpuCounter.recorded, ...Object.values(CpuCounter.exits)].sort((a, b) => a - b);
+  assert.deepEqual(indexes, Array.from({ length: CPU_COUNTER_COUNT }, (_, i) => i));
+  for (const name of Object.keys(CpuExit)) assert.ok(Object.hasOwn(EXIT_REASONS, name), `${name} has words in exits.ts`);
 });
 
 function buildRecord(kernel: bigint[], user: bigint[], stack: Buffer, flags = 0): Buffer {

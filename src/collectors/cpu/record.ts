@@ -1,6 +1,7 @@
 // Decoding of the records bpf/cpu.bpf.c writes (struct cpu_sample in bpf/include/cpu.h, then
 // kernel frames, frame-pointer user frames and the user stack window). The constants mirror the
 // header; record.test.ts compiles the header and fails on any drift.
+import type { ExitIndexes } from './exits.js';
 
 import { REGISTER_NAMES, type LuaRawFrame, type RawSample, type Registers } from '../../unwind/sample.js';
 
@@ -15,9 +16,27 @@ export const CPU_LUA_URI_BYTES = 96;
 export const CPU_FLAG_KERNEL_MODE = 1;
 export const CPU_FLAG_STACK_HOLES = 2;
 
-/** Index of each counter in the per-CPU `counters` map. */
-export const CpuCounter = { seen: 0, recorded: 1, dropped: 2, filtered: 3 } as const;
-export const CPU_COUNTER_COUNT = 4;
+/** Index of each reason counter in the per-CPU `counters` map, by name (see exits.ts). */
+export const CpuExit = {
+  'ring-full': 2,
+  filtered: 3,
+  'no-scratch': 4,
+  bounds: 5,
+  'too-long': 6,
+  'kernel-stack': 7,
+  'fp-stack': 8,
+  'user-stack': 9,
+  'part-bounds': 10,
+  'lua-no-g': 11,
+  'lua-read': 12,
+  'lua-bad-frame': 13,
+  'lua-truncated': 14,
+  'lua-slots': 15,
+  'lua-uri': 16,
+} as const satisfies ExitIndexes;
+/** The counters map: runs of the program, and the reasons it left early. */
+export const CpuCounter = { seen: 0, recorded: 1, exits: CpuExit } as const;
+export const CPU_COUNTER_COUNT = 17;
 
 /** Byte offsets in struct cpu_sample, and its size. */
 export const CpuSampleLayout = {

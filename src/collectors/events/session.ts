@@ -19,6 +19,12 @@ export interface CpuCaptureStats {
   dropped: number;
   /** Samples of other processes or kernel threads. */
   filtered: number;
+  /**
+   * Every reason the BPF program left a sample early, by name (for the CPU samplers, see
+   * collectors/cpu/exits.ts: lost, shortened or filtered), with how often; 0 for a reason never
+   * met. describeLosses() there puts it in words.
+   */
+  exits: Record<string, number>;
   /** Records read by userspace, and their bytes. */
   received: number;
   receivedBytes: number;
@@ -38,8 +44,11 @@ export interface SessionOptions<T> {
   /** Where the programs attach, in order. */
   attach: readonly AttachStrategy[];
   ringMap: string;
-  /** The per-CPU counters map and the index of each counter in it. */
-  counters: { map: string; seen: number; recorded: number; dropped: number; filtered: number };
+  /**
+   * The per-CPU counters map and the index of each counter in it; reasons by name, among them
+   * 'ring-full' (stats().dropped) and 'filtered'.
+   */
+  counters: { map: string; seen: number; recorded: number; exits: Readonly<Record<string, number>> };
   drainIntervalMs: number;
   /** Fills maps after load, before the program is attached. */
   setup(obj: BpfObject): void;
@@ -64,12 +73,15 @@ export function startSession<T>(o: SessionOptions<T>): SamplingSession {
     return total;
   };
   const stats = (): CpuCaptureStats => {
-    if (final) return { ...final };
+    if (final) return { ...final, exits: { ...final.exits } };
+    const exits: Record<string, number> = {};
+    for (const [name, index] of Object.entries(o.counters.exits)) exits[name] = counter(index);
     return {
       seen: counter(o.counters.seen),
       recorded: counter(o.counters.recorded),
-      dropped: counter(o.counters.dropped),
-      filtered: counter(o.counters.filtered),
+      dropped: exits['ring-full'] ?? 0,
+      filtered: exits.filtered ?? 0,
+      exits,
       received: received.records,
       receivedBytes: received.bytes,
       malformed: received.malformed,
@@ -91,7 +103,7 @@ export function startSession<T>(o: SessionOptions<T>): SamplingSession {
       final = stats();
     } catch (e) {
       failure ??= e;
-      final = { seen: 0, recorded: 0, dropped: 0, filtered: 0, received: received.records, receivedBytes: received.bytes, malformed: received.malformed };
+      final = { seen: 0, recorded: 0, dropped: 0, filtered: 0, exits: {}, received: received.records, receivedBytes: received.bytes, malformed: received.malformed };
     }
     ring?.close();
     obj.close();
