@@ -6,7 +6,8 @@
  *
  * Per frame: find the mapping holding the pc (binary search of the process's sorted executable
  * mappings), then the last table row at or below the pc's file address (binary search of the
- * file's rows), then apply its rule. Every step is bounded; every stop says why. */
+ * file's rows), then apply its rule. Every step is bounded; every stop says why, and every early
+ * exit of the program is counted by reason (include/unwind.h). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "unwind.h"
@@ -100,6 +101,13 @@ static __always_inline void count(__u32 index)
 
 	if (value)
 		*value += 1;
+}
+
+/* Counts why the program leaves early; returns 0, what it then returns. */
+static __always_inline int leave(__u32 reason)
+{
+	count(reason);
+	return 0;
 }
 
 /* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15. */
@@ -436,13 +444,11 @@ int unwind_cpu(struct bpf_perf_event_data *ctx)
 
 	count(UNWIND_COUNTER_SEEN);
 	proc = tgid ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
-	if (!proc || (task->flags & PF_KTHREAD) || !task->mm) {
-		count(UNWIND_COUNTER_FILTERED);
-		return 0;
-	}
+	if (!proc || (task->flags & PF_KTHREAD) || !task->mm)
+		return leave(UNWIND_COUNTER_FILTERED);
 	rec = bpf_map_lookup_elem(&scratch, &zero);
 	if (!rec)
-		return 0;
+		return leave(UNWIND_COUNTER_NO_SCRATCH);
 
 	rec->s.time_ns = bpf_ktime_get_ns();
 	rec->s.pid = tgid;
@@ -460,6 +466,8 @@ int unwind_cpu(struct bpf_perf_event_data *ctx)
 		n = bpf_get_stack(ctx, rec->frames, UNWIND_MAX_KERNEL_FRAMES * 8, 0);
 		if (n > 0 && n <= UNWIND_MAX_KERNEL_FRAMES * 8)
 			rec->s.kernel_frames = n / 8;
+		else
+			count(UNWIND_COUNTER_KERNEL_STACK);
 	}
 
 	w.rsp = w.regs[DWARF_RSP];
@@ -475,19 +483,22 @@ int unwind_cpu(struct bpf_perf_event_data *ctx)
 
 	rec->s.user_frames = w.n;
 	rec->s.end = w.end;
+	if (w.end == UNWIND_END_STACK_TRUNCATED)
+		count(UNWIND_COUNTER_STACK_READ);
+	else if (w.end == UNWIND_END_MAX_DEPTH)
+		count(UNWIND_COUNTER_MAX_DEPTH);
 	total = w.base + w.n;
 	if (total > RECORD_FRAMES)
-		return 0;
+		return leave(UNWIND_COUNTER_BOUNDS);
 	length = sizeof(struct unwind_sample) + total * 8;
 	/* The compiler may check one copy of the length and pass another; the verifier needs to see
 	 * the bound on the one passed. */
 	asm volatile("" : "+r"(length));
 	if (length > sizeof(*rec))
-		return 0;
+		return leave(UNWIND_COUNTER_BOUNDS);
 	if (bpf_ringbuf_output(&samples, rec, length, 0))
-		count(UNWIND_COUNTER_DROPPED);
-	else
-		count(UNWIND_COUNTER_RECORDED);
+		return leave(UNWIND_COUNTER_DROPPED);
+	count(UNWIND_COUNTER_RECORDED);
 	return 0;
 }
 

@@ -52,12 +52,20 @@
 
 #define UNWIND_FLAG_KERNEL_MODE 1
 
-/* Index into the per-CPU counters array (same meaning and order as cpu.h). */
+/* Index into the per-CPU counters array: runs of the program, then reasons, as in cpu.h (the
+ * first four mean the same there). Why a walk ended is in each record (unwind_sample.end); the
+ * ends that mean something could not be read or kept at the sample are counted here too, so
+ * that they are known even for records the ring buffer had no room for. */
 #define UNWIND_COUNTER_SEEN 0
 #define UNWIND_COUNTER_RECORDED 1
-#define UNWIND_COUNTER_DROPPED 2
-#define UNWIND_COUNTER_FILTERED 3
-#define UNWIND_COUNTER_COUNT 4
+#define UNWIND_COUNTER_DROPPED 2           /* lost: the ring buffer was full */
+#define UNWIND_COUNTER_FILTERED 3          /* filtered: not a target (or a kernel thread) */
+#define UNWIND_COUNTER_NO_SCRATCH 4        /* lost: the CPU's record buffer was not found */
+#define UNWIND_COUNTER_BOUNDS 5            /* lost: a length check failed (kept for the verifier) */
+#define UNWIND_COUNTER_KERNEL_STACK 6      /* shortened: the kernel stack could not be read */
+#define UNWIND_COUNTER_STACK_READ 7        /* shortened: the walk ended at a user stack read that faulted */
+#define UNWIND_COUNTER_MAX_DEPTH 8         /* shortened: more user frames than the record holds */
+#define UNWIND_COUNTER_COUNT 9
 
 /* One row of a file's table: from pc (file vaddr) on, rule `rule` applies. */
 struct unwind_row {

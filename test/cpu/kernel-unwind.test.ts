@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BpfObject } from '../../src/bpf/object.js';
 import { bpfObjectPath } from '../../src/bpf/paths.js';
+import { describeLosses } from '../../src/collectors/cpu/exits.js';
 import { profileCpu, type CpuProfileResult } from '../../src/collectors/cpu/profiler.js';
 import { kernelUnwinder, userspaceUnwinder } from '../../src/collectors/cpu/unwinders.js';
 import { outerFunc, type Location } from '../../src/model/profile.js';
@@ -57,6 +58,8 @@ bpfTest(`${DEPTH} frames through liba.so and libb.so: the kernel unwinder's stac
   t.diagnostic(`kernel: ${kernel.stacks.samples} samples, ${kernel.stacks.complete} complete, mean depth ${(kernel.stacks.userFrames / kernel.stacks.samples).toFixed(1)}; ${kernel.capture.receivedBytes / Math.max(1, kernel.capture.received)} bytes/sample`);
   assert.ok(kernel.stacks.samples >= 20, `only ${kernel.stacks.samples} samples`);
   assert.equal(kernel.stacks.complete, kernel.stacks.samples, `every walk ends at the root: ${JSON.stringify(kernel.stacks.ends)}`);
+  assert.equal(describeLosses(kernel.capture), undefined, 'the program lost and cut short nothing');
+  assert.equal(kernel.capture.seen, kernel.capture.recorded + kernel.capture.filtered);
   assert.ok(k.share >= 0.8, 'the spinning frame dominates');
   assert.equal(k.names.filter((n) => n === 'a_step' || n === 'b_step').length, DEPTH);
   assert.deepEqual(k.names, u.names, 'same functions, same order');

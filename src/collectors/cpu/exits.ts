@@ -15,6 +15,8 @@ export const EXIT_REASONS = {
   'kernel-stack': { kind: 'shortened', words: 'kernel stack unreadable' },
   'fp-stack': { kind: 'shortened', words: 'frame-pointer stack unreadable' },
   'user-stack': { kind: 'shortened', words: 'user stack unreadable' },
+  'stack-read': { kind: 'shortened', words: 'user stack read failed mid-walk' },
+  'max-depth': { kind: 'shortened', words: 'more user frames than the walk takes' },
   'part-bounds': { kind: 'shortened', words: 'part left out by a length check' },
   'lua-no-g': { kind: 'shortened', words: 'LuaJIT state not found yet' },
   'lua-read': { kind: 'shortened', words: 'LuaJIT state unreadable' },

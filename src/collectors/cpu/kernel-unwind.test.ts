@@ -8,11 +8,23 @@ import { CfaKind, RaKind, RbpKind, UnwindTable, type UnwindRow } from '../../elf
 import {
   KCfa, KERNEL_UNWIND_ENDS, KRa, KRbp, Layout as L, UNWIND_COUNTER_COUNT, UNWIND_FLAG_KERNEL_MODE, UNWIND_MAX_FILES,
   UNWIND_MAX_FRAMES, UNWIND_MAX_KERNEL_FRAMES, UNWIND_MAX_MAPPINGS, UNWIND_MAX_RULES, UNWIND_MAX_TARGETS,
-  UNWIND_PC_EXACT, UNWIND_ROWS_PER_CHUNK, UnwindCounter, compileTables, decodeKernelUnwoundSample, encodeProc, encodeRule,
+  UNWIND_PC_EXACT, UNWIND_ROWS_PER_CHUNK, UnwindCounter, UnwindExit, compileTables, decodeKernelUnwoundSample, encodeProc, encodeRule,
   kernelRule,
 } from './kernel-unwind.js';
+import { EXIT_REASONS } from './exits.js';
 
 const ENDS = ['ROOT', 'NO_MODULE', 'NO_CFI', 'STACK_TRUNCATED', 'BAD_CFA', 'UNSUPPORTED_RULE', 'MAX_DEPTH'];
+
+/** Each reason's macro in unwind.h (UNWIND_COUNTER_<macro>). */
+const EXIT_MACROS: Record<keyof typeof UnwindExit, string> = {
+  'ring-full': 'DROPPED',
+  filtered: 'FILTERED',
+  'no-scratch': 'NO_SCRATCH',
+  bounds: 'BOUNDS',
+  'kernel-stack': 'KERNEL_STACK',
+  'stack-read': 'STACK_READ',
+  'max-depth': 'MAX_DEPTH',
+};
 
 const expected: Array<[string, number]> = [
   ['UNWIND_MAX_FRAMES', UNWIND_MAX_FRAMES],
@@ -41,8 +53,7 @@ const expected: Array<[string, number]> = [
   ['UNWIND_FLAG_KERNEL_MODE', UNWIND_FLAG_KERNEL_MODE],
   ['UNWIND_COUNTER_SEEN', UnwindCounter.seen],
   ['UNWIND_COUNTER_RECORDED', UnwindCounter.recorded],
-  ['UNWIND_COUNTER_DROPPED', UnwindCounter.exits['ring-full']],
-  ['UNWIND_COUNTER_FILTERED', UnwindCounter.exits.filtered],
+  ...Object.entries(EXIT_MACROS).map(([name, macro]): [string, number] => [`UNWIND_COUNTER_${macro}`, UnwindExit[name as keyof typeof UnwindExit]]),
   ['UNWIND_COUNTER_COUNT', UNWIND_COUNTER_COUNT],
   ['sizeof(struct unwind_row)', L.row.size],
   ['offsetof(struct unwind_row, pc)', L.row.pc],
@@ -82,6 +93,12 @@ const expected: Array<[string, number]> = [
 test('kernel-unwind.ts matches bpf/include/unwind.h', () => {
   const actual = cValues('unwind.h', expected.map(([expr]) => expr));
   for (const [expr, value] of expected) assert.equal(value, actual.get(expr), `${expr} in unwind.h vs kernel-unwind.ts`);
+});
+
+test('every unwinder counter past seen and recorded is a named reason, each index once', () => {
+  const indexes = [UnwindCounter.seen, UnwindCounter.recorded, ...Object.values(UnwindCounter.exits)].sort((x, y) => x - y);
+  assert.deepEqual(indexes, Array.from({ length: UNWIND_COUNTER_COUNT }, (_, i) => i));
+  for (const name of Object.keys(UnwindExit)) assert.ok(Object.hasOwn(EXIT_REASONS, name), `${name} has words in exits.ts`);
 });
 
 const row = (pc: number, over: Partial<UnwindRow> = {}): UnwindRow => ({

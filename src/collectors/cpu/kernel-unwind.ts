@@ -38,9 +38,17 @@ export const KERNEL_UNWIND_ENDS: readonly UnwindEnd[] = [
   'root', 'no-module', 'no-cfi', 'stack-truncated', 'bad-cfa', 'unsupported-rule', 'max-depth',
 ];
 /** Index of each reason counter in the per-CPU `counters` map, by name (see exits.ts). */
-export const UnwindExit = { 'ring-full': 2, filtered: 3 } as const satisfies ExitIndexes;
+export const UnwindExit = {
+  'ring-full': 2,
+  filtered: 3,
+  'no-scratch': 4,
+  bounds: 5,
+  'kernel-stack': 6,
+  'stack-read': 7,
+  'max-depth': 8,
+} as const satisfies ExitIndexes;
 export const UnwindCounter = { seen: 0, recorded: 1, exits: UnwindExit } as const;
-export const UNWIND_COUNTER_COUNT = 4;
+export const UNWIND_COUNTER_COUNT = 9;
 
 /** Byte layouts of the structs in unwind.h. */
 export const Layout = {
