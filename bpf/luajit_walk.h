@@ -7,7 +7,11 @@
  * project's LuaJIT notes; every offset comes from a layout that userspace validated for the build.
  *
  * Frames are two slots in GC64 builds: at `frame` the link (a return PC for frames called from
- * Lua, or a size and type for the others), at `frame - 8` the function. */
+ * Lua, or a size and type for the others), at `frame - 8` the function.
+ *
+ * The includer provides count() and the CPU_COUNTER_* reasons (include/cpu.h): a frame whose
+ * slots cannot be copied is counted right where it happens, which costs the verifier nothing,
+ * where a count carried in the walk's state would multiply the states it compares. */
 #ifndef FLUORO_LUAJIT_WALK_H
 #define FLUORO_LUAJIT_WALK_H
 
@@ -42,7 +46,6 @@ struct lj_walk {
 	__u16 slot_frames;
 	__u8 status;
 	__u8 bad;            /* the walk stopped at a slot it could not read as a frame */
-	__u8 slot_faults;    /* Lua frames whose slots could not be copied */
 };
 
 static __always_inline int lj_read(void *dst, __u32 size, __u64 addr)
@@ -76,7 +79,6 @@ struct lj_step_ctx {
 	__u32 n;
 	__u16 fn_ffid, fn_pc, fn_cfunc, proto_size;
 	__u16 slot_frames;
-	__u8 slot_faults;
 	bool skip, bad, copy_slots;
 };
 
@@ -102,7 +104,7 @@ static __always_inline void lj_emit(struct lj_step_ctx *c, __u8 kind, __u64 ptr,
 					      (void *)(c->frame - 8)))
 			f->slots = ++c->slot_frames;
 		else
-			c->slot_faults++;
+			count(CPU_COUNTER_LUA_SLOTS);
 	}
 	c->n++;
 }
@@ -294,7 +296,6 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 	w->nframes = c.n;
 	w->slot_frames = c.slot_frames;
 	w->bad = c.bad;
-	w->slot_faults = c.slot_faults;
 	w->status = (!c.bad && c.frame > c.bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
 }
 

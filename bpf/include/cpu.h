@@ -39,7 +39,7 @@
 #define CPU_COUNTER_LUA_READ 12              /* shortened: reading the VM's state faulted: no Lua frames */
 #define CPU_COUNTER_LUA_BAD_FRAME 13         /* shortened: the Lua walk stopped at a slot that is no frame */
 #define CPU_COUNTER_LUA_TRUNCATED 14         /* shortened: more Lua frames than the walk records */
-#define CPU_COUNTER_LUA_SLOTS 15             /* shortened: a Lua frame's slots (locals) could not be copied */
+#define CPU_COUNTER_LUA_SLOTS 15             /* shortened: a Lua frame's slots (locals) not copied; per frame */
 #define CPU_COUNTER_LUA_URI 16               /* shortened: the request or its URI could not be read */
 #define CPU_COUNTER_COUNT 17
 

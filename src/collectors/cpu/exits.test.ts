@@ -15,7 +15,7 @@ test('describeLosses sums lost samples and lists reasons, most frequent first', 
 test('describeLosses names shortened samples alone, and says nothing when nothing was lost', () => {
   assert.equal(
     describeLosses({ exits: { 'lua-slots': 3, 'lua-read': 7, 'ring-full': 0 } }),
-    'samples shortened: 7 LuaJIT state unreadable, 3 Lua locals unreadable',
+    'samples shortened: 7 LuaJIT state unreadable, 3 Lua frames without their locals',
   );
   assert.equal(describeLosses({ exits: { filtered: 1000, 'ring-full': 0 } }), undefined, 'other processes are no loss');
   assert.equal(describeLosses({ exits: {} }), undefined);

@@ -11,7 +11,7 @@ export const EXIT_REASONS = {
   'no-scratch': { kind: 'lost', words: 'no record buffer' },
   bounds: { kind: 'lost', words: 'length check failed' },
   'too-long': { kind: 'lost', words: 'record too long' },
-  // Recorded with less than it should carry: counted once per reason.
+  // Recorded with less than it should carry: counted once per reason (lua-slots once per frame).
   'kernel-stack': { kind: 'shortened', words: 'kernel stack unreadable' },
   'fp-stack': { kind: 'shortened', words: 'frame-pointer stack unreadable' },
   'user-stack': { kind: 'shortened', words: 'user stack unreadable' },
@@ -22,7 +22,7 @@ export const EXIT_REASONS = {
   'lua-read': { kind: 'shortened', words: 'LuaJIT state unreadable' },
   'lua-bad-frame': { kind: 'shortened', words: 'Lua walk stopped at a broken frame' },
   'lua-truncated': { kind: 'shortened', words: 'more Lua frames than the walk takes' },
-  'lua-slots': { kind: 'shortened', words: 'Lua locals unreadable' },
+  'lua-slots': { kind: 'shortened', words: 'Lua frames without their locals' },
   'lua-uri': { kind: 'shortened', words: 'request URI unreadable' },
   // Not wanted: another process, a kernel thread.
   filtered: { kind: 'filtered', words: 'not a target' },
@@ -47,7 +47,7 @@ function listed(entries: Array<[string, number]>): string {
 
 /**
  * One line on what the BPF program could not record, e.g. "12 samples lost: 10 ring buffer full,
- * 2 record too long; samples shortened: 3 Lua locals unreadable"; undefined when nothing was lost
+ * 2 record too long; samples shortened: 3 user stack unreadable"; undefined when nothing was lost
  * or shortened. Filtered samples (other processes) are no loss.
  */
 export function describeLosses(stats: { exits: Readonly<Record<string, number>> }): string | undefined {
