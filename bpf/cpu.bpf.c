@@ -21,6 +21,8 @@ const volatile bool all_processes = false;   /* every process but ours, instead 
 const volatile __u32 self_tgid = 0;          /* the profiler, never sampled */
 const volatile bool kernel_stacks = true;
 const volatile __u32 stack_bytes_max = CPU_DEFAULT_STACK_BYTES;
+/* bpf_task_pt_regs exists (Linux 5.15). Without it the verifier never sees the call. */
+const volatile bool have_task_pt_regs = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -300,12 +302,17 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	if ((read_cs(ctx) & 3) == 3) {
 		s->flags = 0;
 		regs_from_context(&s->regs, ctx);
-	} else {
+	} else if (have_task_pt_regs) {
 		/* In the kernel on behalf of the process: its user registers were saved on entry. */
 		struct pt_regs *user = (struct pt_regs *)bpf_task_pt_regs(task);
 
 		s->flags = CPU_FLAG_KERNEL_MODE;
 		COPY_REGS(&s->regs, user);
+	} else {
+		/* The saved user registers are out of reach: the sample has no user stack. */
+		s->flags = CPU_FLAG_KERNEL_MODE | CPU_FLAG_NO_USER_REGS;
+		__builtin_memset(&s->regs, 0, sizeof(s->regs));
+		count(CPU_COUNTER_NO_USER_REGS);
 	}
 
 	offset = sizeof(*s);

@@ -74,7 +74,9 @@ static __always_inline __u64 lj_learn_G(struct lj_proc *p, const struct cpu_regs
 }
 
 struct lj_step_ctx {
-	struct lj_frame *out;
+#ifndef FLUORO_NO_BPF_LOOP
+	struct lj_frame *out;                /* bpf_loop's context is on the stack: pointers keep */
+#endif
 	__u64 frame, bottom, pc, trace_fnpc;
 	__u32 n;
 	__u16 fn_ffid, fn_pc, fn_cfunc, proto_size;
@@ -82,13 +84,18 @@ struct lj_step_ctx {
 	bool skip, bad, copy_slots;
 };
 
-static __always_inline void lj_emit(struct lj_step_ctx *c, __u8 kind, __u64 ptr, __u32 pc)
+/* Records a frame: at c->out with bpf_loop, else at `out` (see lj_steps). */
+static __always_inline void lj_emit(struct lj_step_ctx *c, struct lj_frame *out, __u8 kind, __u64 ptr,
+				    __u32 pc)
 {
 	struct lj_frame *f;
 
 	if (c->n >= LJ_MAX_FRAMES)
 		return;
-	f = &c->out[c->n & (LJ_MAX_FRAMES - 1)];
+#ifndef FLUORO_NO_BPF_LOOP
+	out = c->out;
+#endif
+	f = &out[c->n & (LJ_MAX_FRAMES - 1)];
 	f->kind = kind;
 	f->ptr = ptr;
 	f->pc = pc;
@@ -109,10 +116,9 @@ static __always_inline void lj_emit(struct lj_step_ctx *c, __u8 kind, __u64 ptr,
 	c->n++;
 }
 
-/* One frame of the walk: record it, then step to the frame below. Returns 1 to stop. */
-static long lj_step(__u32 index, void *data)
+/* One frame of the walk: record it into `out`, then step to the frame below. Returns 1 to stop. */
+static __always_inline long lj_step(struct lj_step_ctx *c, struct lj_frame *out)
 {
-	struct lj_step_ctx *c = data;
 	__u64 ftsz = 0, fnv = 0, fn, fnpc = 0;
 	__u8 ffid = 0;
 
@@ -120,7 +126,7 @@ static long lj_step(__u32 index, void *data)
 		return 1;
 	if (lj_read(&ftsz, 8, c->frame) || lj_read(&fnv, 8, c->frame - 8) || LJ_ITYPE(fnv) != LJ_TFUNC) {
 		/* Not a frame: say where the walk stopped rather than guess past it. */
-		lj_emit(c, LJ_FRAME_BAD, c->frame, 0);
+		lj_emit(c, out, LJ_FRAME_BAD, c->frame, 0);
 		c->bad = true;
 		return 1;
 	}
@@ -132,15 +138,15 @@ static long lj_step(__u32 index, void *data)
 			/* A trace's start PC only speaks for the frame of the trace's own function. */
 			if (c->trace_fnpc && c->trace_fnpc != fnpc)
 				c->pc = 0;
-			lj_emit(c, LJ_FRAME_LUA, fnpc - c->proto_size,
+			lj_emit(c, out, LJ_FRAME_LUA, fnpc - c->proto_size,
 				c->pc > fnpc ? (__u32)((c->pc - fnpc) / 4 - 1) : 0xffffffffu);
 		} else if (ffid == 1) {
 			__u64 cfunc = 0;
 
 			lj_read(&cfunc, 8, fn + c->fn_cfunc);
-			lj_emit(c, LJ_FRAME_C, cfunc, 0);
+			lj_emit(c, out, LJ_FRAME_C, cfunc, 0);
 		} else {
-			lj_emit(c, LJ_FRAME_FAST, fn, ffid);
+			lj_emit(c, out, LJ_FRAME_FAST, fn, ffid);
 		}
 	}
 	c->trace_fnpc = 0;
@@ -151,7 +157,7 @@ static long lj_step(__u32 index, void *data)
 		/* Called from Lua: the link is the return PC; the CALL before it names the slot. */
 		c->pc = ftsz;
 		if (lj_read(&ins, 4, ftsz - 4)) {
-			lj_emit(c, LJ_FRAME_BAD, c->frame, 0);
+			lj_emit(c, out, LJ_FRAME_BAD, c->frame, 0);
 			c->bad = true;
 			return 1;
 		}
@@ -166,11 +172,61 @@ static long lj_step(__u32 index, void *data)
 		 * frame, which is the same function, without recording it twice. */
 		c->skip = true;
 	} else if ((ftsz & FRAME_TYPE) == FRAME_C) {
-		lj_emit(c, LJ_FRAME_ENTRY, ftsz, 0);
+		lj_emit(c, out, LJ_FRAME_ENTRY, ftsz, 0);
 	}
 	c->frame -= ftsz & ~7ULL;
 	return 0;
 }
+
+/* The step must be verified once, not once per frame: followed frame by frame, even 8 frames of
+ * it exceed the verifier's million instructions. With bpf_loop (Linux 5.17) it is the loop's
+ * callback. Without (cpu-noloop.bpf.o), it is a global function, which the verifier checks once
+ * on its own, called from a bounded loop; a global function sees only its scalar arguments and
+ * maps, so that build keeps the walk's state and frames in a per-CPU map and copies the frames
+ * into the record at the end. */
+#ifdef FLUORO_NO_BPF_LOOP
+struct lj_noloop {
+	struct lj_step_ctx c;
+	struct lj_frame out[LJ_MAX_FRAMES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lj_noloop);
+} lj_noloop SEC(".maps");
+
+__noinline int lj_step_global(void)
+{
+	__u32 zero = 0;
+	struct lj_noloop *st = bpf_map_lookup_elem(&lj_noloop, &zero);
+
+	if (!st)
+		return 1;
+	return lj_step(&st->c, st->out);
+}
+
+/* The frames of one coroutine, as far as they go (or the walk's frames do). */
+static __always_inline void lj_steps(struct lj_step_ctx *c)
+{
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < LJ_MAX_FRAMES + 8; i++)
+		if (lj_step_global())
+			break;
+}
+#else
+static long lj_step_cb(__u32 index, void *data)
+{
+	return lj_step(data, NULL);
+}
+
+/* The frames of one coroutine, as far as they go (or the walk's frames do). */
+static __always_inline void lj_steps(struct lj_step_ctx *c)
+{
+	bpf_loop(LJ_MAX_FRAMES + 8, lj_step_cb, c, 0);
+}
+#endif
 
 /* Walks the running coroutine's frames into `out` (LJ_MAX_FRAMES entries), leaf first. */
 static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *regs,
@@ -248,25 +304,43 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 		return;
 	}
 
-	struct lj_step_ctx c = {
-		.out = out,
-		.frame = base - 8,
-		.bottom = stack + 8,
-		.pc = top_pc,
-		.trace_fnpc = trace_fnpc,
-		.fn_ffid = lay->fn_ffid,
-		.fn_pc = lay->fn_pc,
-		.fn_cfunc = lay->fn_cfunc,
-		.proto_size = lay->proto_size,
-		.copy_slots = (p->flags & LJ_PROC_SLOTS) != 0,
-	};
+#ifdef FLUORO_NO_BPF_LOOP
+	__u32 zero = 0;
+	struct lj_noloop *st = bpf_map_lookup_elem(&lj_noloop, &zero);
+	struct lj_step_ctx *c;
+	struct lj_frame *frames;
+	__u64 bytes;
+
+	if (!st)
+		return;
+	c = &st->c;
+	frames = st->out;
+#endif
+#define LJ_STEP_INIT						\
+		.frame = base - 8,				\
+		.bottom = stack + 8,				\
+		.pc = top_pc,					\
+		.trace_fnpc = trace_fnpc,			\
+		.fn_ffid = lay->fn_ffid,			\
+		.fn_pc = lay->fn_pc,				\
+		.fn_cfunc = lay->fn_cfunc,			\
+		.proto_size = lay->proto_size,			\
+		.copy_slots = (p->flags & LJ_PROC_SLOTS) != 0
+#ifdef FLUORO_NO_BPF_LOOP
+	*c = (struct lj_step_ctx){ LJ_STEP_INIT };
+#else
+	/* Initialised where it is declared: assigned as a whole afterwards, the same context made
+	 * the verifier walk past its million instructions on Linux 6.18. */
+	struct lj_step_ctx ctx = { .out = out, LJ_STEP_INIT }, *c = &ctx;
+	struct lj_frame *frames = out;
+#endif
+#undef LJ_STEP_INIT
 
 	for (int level = 0; level < LJ_MAX_COROUTINES; level++) {
 		__u64 resumer = 0, rcf = 0, rbase = 0;
 
-		/* bpf_loop verifies the step once, instead of once per unrolled frame. */
-		bpf_loop(LJ_MAX_FRAMES + 8, lj_step, &c, 0);
-		if (c.bad || c.frame > c.bottom || c.n >= LJ_MAX_FRAMES)
+		lj_steps(c);
+		if (c->bad || c->frame > c->bottom || c->n >= LJ_MAX_FRAMES)
 			break;
 		/* The coroutine's frames are done. If Lua resumed it (coroutine.resume/wrap), the
 		 * resumer's interpreter frame sits right above the coroutine's C frame on the
@@ -284,19 +358,27 @@ static __always_inline void lj_walk(struct lj_proc *p, const struct cpu_regs *re
 		maxstack &= LJ_GCMASK;
 		if (rbase <= stack || rbase > maxstack)
 			break;
-		lj_emit(&c, LJ_FRAME_ENTRY, 0, 0);
+		lj_emit(c, frames, LJ_FRAME_ENTRY, 0, 0);
 		L = resumer;
 		cf = rcf;
-		c.frame = rbase - 8;
-		c.bottom = stack + 8;
-		c.pc = 0;
-		c.trace_fnpc = 0;
-		c.skip = false;
+		c->frame = rbase - 8;
+		c->bottom = stack + 8;
+		c->pc = 0;
+		c->trace_fnpc = 0;
+		c->skip = false;
 	}
-	w->nframes = c.n;
-	w->slot_frames = c.slot_frames;
-	w->bad = c.bad;
-	w->status = (!c.bad && c.frame > c.bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
+	w->nframes = c->n;
+	w->slot_frames = c->slot_frames;
+	w->bad = c->bad;
+	w->status = (!c->bad && c->frame > c->bottom) ? LJ_STATUS_TRUNCATED : LJ_STATUS_OK;
+#ifdef FLUORO_NO_BPF_LOOP
+	bytes = (__u64)w->nframes * sizeof(struct lj_frame);
+	asm volatile("" : "+r"(bytes));
+	if (bytes > sizeof(st->out))
+		bytes = sizeof(st->out);
+	if (bytes && bpf_probe_read_kernel(out, bytes, st->out))
+		w->nframes = 0;
+#endif
 }
 
 #endif

@@ -20,6 +20,7 @@
 /* sample.flags */
 #define CPU_FLAG_KERNEL_MODE 1               /* the sample interrupted kernel code */
 #define CPU_FLAG_STACK_HOLES 2               /* unreadable pages inside the copy, left zeroed */
+#define CPU_FLAG_NO_USER_REGS 4              /* kernel mode, no bpf_task_pt_regs: regs zero, no user stack */
 
 /* Index into the per-CPU counters array. SEEN and RECORDED count runs of the program; every other
  * index names a reason: a sample not recorded at all (lost: counted once), recorded with less
@@ -41,7 +42,8 @@
 #define CPU_COUNTER_LUA_TRUNCATED 14         /* shortened: more Lua frames than the walk records */
 #define CPU_COUNTER_LUA_SLOTS 15             /* shortened: a Lua frame's slots (locals) not copied; per frame */
 #define CPU_COUNTER_LUA_URI 16               /* shortened: the request or its URI could not be read */
-#define CPU_COUNTER_COUNT 17
+#define CPU_COUNTER_NO_USER_REGS 17          /* shortened: CPU_FLAG_NO_USER_REGS */
+#define CPU_COUNTER_COUNT 18
 
 /* The user-mode registers at the sample, in this order. */
 struct cpu_regs {

@@ -50,6 +50,11 @@ export interface RawSample {
   comm: string;
   /** The sample interrupted kernel code (regs are then the user registers saved on entry). */
   kernelMode: boolean;
+  /**
+   * The registers are the thread's. False only for kernel-mode samples on a kernel without
+   * bpf_task_pt_regs (before Linux 5.15): regs are zeros and the user stack is empty.
+   */
+  userRegs: boolean;
   regs: Registers;
   /** Kernel return addresses, innermost first; empty unless kernel stacks were requested. */
   kernelStack: bigint[];

@@ -139,6 +139,47 @@ bpfTest('capture: all processes except fluoro itself, at the largest stack windo
     `${(stats.receivedBytes / Math.max(1, stats.received)).toFixed(0)} bytes per sample`);
 });
 
+/** A capture on a kernel said to lack `missing` (FLUORO_BPF_FEATURES), e.g. '-bpf_loop'. */
+async function captureWithout(missing: string, options: Omit<CpuCaptureOptions, 'onSample'>, ms: number) {
+  const before = process.env.FLUORO_BPF_FEATURES;
+  process.env.FLUORO_BPF_FEATURES = missing;
+  try {
+    return await capture(options, ms);
+  } finally {
+    if (before === undefined) delete process.env.FLUORO_BPF_FEATURES;
+    else process.env.FLUORO_BPF_FEATURES = before;
+  }
+}
+
+bpfTest('capture: without bpf_task_pt_regs, samples in the kernel have no user stack and are counted', async (t) => {
+  const child = startChild(t, 'dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1']);
+  await sleep(100);
+  const { samples, stats } = await captureWithout('-bpf_task_pt_regs', { pids: [child.pid!], hz: 199, stackBytes: 4096 }, 800);
+  assertConsistent(stats);
+  const inKernel = samples.filter((s) => s.kernelMode);
+  t.diagnostic(`${inKernel.length} of ${samples.length} samples in the kernel; ${describeLosses(stats)}`);
+  assert.ok(inKernel.length >= 10, `kernel-mode samples: ${inKernel.length}`);
+  for (const s of inKernel) {
+    assert.equal(s.userRegs, false);
+    assert.equal(s.regs.rip, 0n);
+    assert.equal(s.stack.length, 0);
+    assert.ok(s.kernelStack.length > 0, 'the kernel stack is still there');
+  }
+  assert.ok(samples.filter((s) => !s.kernelMode).every((s) => s.userRegs && s.regs.rip > 0n && s.stack.length > 0));
+  assert.equal(stats.exits['no-user-regs'], inKernel.length, 'each one counted');
+  assert.match(describeLosses(stats) ?? '', new RegExp(`${inKernel.length} in the kernel, user registers out of reach`));
+});
+
+bpfTest('capture: the build without bpf_loop loads and samples like the other', async (t) => {
+  const child = startChild(t, 'sh', ['-c', 'while :; do :; done']);
+  await sleep(50);
+  const { samples, stats } = await captureWithout('-bpf_loop', { pids: [child.pid!], hz: 99, stackBytes: 16384 }, 600);
+  assertConsistent(stats);
+  t.diagnostic(`${samples.length} samples, ${describeLosses(stats) ?? 'nothing lost'}`);
+  assert.ok(samples.length >= 20, `samples: ${samples.length}`);
+  assert.ok(samples.every((s) => s.pid === child.pid && s.stack.length > 0 && s.lua.status === 0));
+});
+
 bpfTest('capture: a ring buffer too small for the rate loses samples, counted as ring buffer full', async (t) => {
   const child = startChild(t, 'sh', ['-c', 'while :; do :; done']);
   await sleep(50);

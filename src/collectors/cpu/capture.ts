@@ -11,6 +11,7 @@ import { NoSuchProcessError, UsageError } from '../../errors.js';
 import { requireBpf } from '../../proc/privileges.js';
 import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS, CpuCounter, decodeCpuSample } from './record.js';
 import type { RawSample } from '../../unwind/sample.js';
+import { cpuSamplerBuild } from './programs.js';
 import { startSession, type SamplingSession } from '../events/session.js';
 
 export interface CpuCaptureOptions {
@@ -80,9 +81,11 @@ function validate(options: CpuCaptureOptions): { pids: number[]; stackBytes: num
 export function startCpuCapture(options: CpuCaptureOptions): CpuCapture {
   const { pids, stackBytes, ringBytes } = validate(options);
   requireBpf();
+  const build = cpuSamplerBuild();
   const cpuSlots = Math.max(...possibleCpus()) + 1;
-  const obj = BpfObject.open(bpfObjectPath('cpu'), {
+  const obj = BpfObject.open(bpfObjectPath(build.object), {
     rodata: {
+      ...build.rodata,
       all_processes: options.all === true,
       self_tgid: process.pid,
       kernel_stacks: options.kernel ?? true,

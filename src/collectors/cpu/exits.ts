@@ -15,6 +15,7 @@ export const EXIT_REASONS = {
   'kernel-stack': { kind: 'shortened', words: 'kernel stack unreadable' },
   'fp-stack': { kind: 'shortened', words: 'frame-pointer stack unreadable' },
   'user-stack': { kind: 'shortened', words: 'user stack unreadable' },
+  'no-user-regs': { kind: 'shortened', words: 'in the kernel, user registers out of reach' },
   'stack-read': { kind: 'shortened', words: 'user stack read failed mid-walk' },
   'max-depth': { kind: 'shortened', words: 'more user frames than the walk takes' },
   'part-bounds': { kind: 'shortened', words: 'part left out by a length check' },

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import { cValues } from '../../../test/support/c-layout.js';
 import {
-  CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_FLAG_STACK_HOLES, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
+  CPU_COUNTER_COUNT, CPU_DEFAULT_STACK_BYTES, CPU_FLAG_KERNEL_MODE, CPU_FLAG_NO_USER_REGS, CPU_FLAG_STACK_HOLES, CPU_MAX_FRAMES, CPU_MAX_STACK_BYTES,
   CPU_MAX_TARGETS, CPU_PAGE_SIZE, CPU_LUA_FRAME_BYTES, CPU_LUA_SLOT_BYTES, CPU_LUA_URI_BYTES, CpuCounter, CpuExit, CpuSampleLayout as L, decodeCpuSample,
 } from './record.js';
 import { REGISTER_NAMES } from '../../unwind/sample.js';
@@ -28,6 +28,7 @@ const EXIT_MACROS: Record<keyof typeof CpuExit, string> = {
   'lua-truncated': 'LUA_TRUNCATED',
   'lua-slots': 'LUA_SLOTS',
   'lua-uri': 'LUA_URI',
+  'no-user-regs': 'NO_USER_REGS',
 };
 
 const expected: Array<[string, number]> = [
@@ -38,6 +39,7 @@ const expected: Array<[string, number]> = [
   ['CPU_MAX_TARGETS', CPU_MAX_TARGETS],
   ['CPU_FLAG_KERNEL_MODE', CPU_FLAG_KERNEL_MODE],
   ['CPU_FLAG_STACK_HOLES', CPU_FLAG_STACK_HOLES],
+  ['CPU_FLAG_NO_USER_REGS', CPU_FLAG_NO_USER_REGS],
   ['CPU_COUNTER_SEEN', CpuCounter.seen],
   ['CPU_COUNTER_RECORDED', CpuCounter.recorded],
   ...Object.entries(EXIT_MACROS).map(([name, macro]): [string, number] => [`CPU_COUNTER_${macro}`, CpuExit[name as keyof typeof CpuExit]]),
@@ -121,6 +123,8 @@ test('decodeCpuSample reports zero-filled holes in the stack copy', () => {
   const raw = decodeCpuSample(buildRecord([], [], Buffer.alloc(8192), CPU_FLAG_STACK_HOLES));
   assert.equal(raw?.stackHoles, true);
   assert.equal(raw?.kernelMode, false);
+  assert.equal(raw?.userRegs, true);
+  assert.equal(decodeCpuSample(buildRecord([], [], Buffer.alloc(0), CPU_FLAG_KERNEL_MODE | CPU_FLAG_NO_USER_REGS))?.userRegs, false);
 });
 
 test('decodeCpuSample rejects records whose sizes disagree', () => {

@@ -15,6 +15,7 @@ export const CPU_LUA_SLOT_BYTES = 8 * 34 * 8;
 export const CPU_LUA_URI_BYTES = 96;
 export const CPU_FLAG_KERNEL_MODE = 1;
 export const CPU_FLAG_STACK_HOLES = 2;
+export const CPU_FLAG_NO_USER_REGS = 4;
 
 /** Index of each reason counter in the per-CPU `counters` map, by name (see exits.ts). */
 export const CpuExit = {
@@ -33,10 +34,11 @@ export const CpuExit = {
   'lua-truncated': 14,
   'lua-slots': 15,
   'lua-uri': 16,
+  'no-user-regs': 17,
 } as const satisfies ExitIndexes;
 /** The counters map: runs of the program, and the reasons it left early. */
 export const CpuCounter = { seen: 0, recorded: 1, exits: CpuExit } as const;
-export const CPU_COUNTER_COUNT = 17;
+export const CPU_COUNTER_COUNT = 18;
 
 /** Byte offsets in struct cpu_sample, and its size. */
 export const CpuSampleLayout = {
@@ -103,6 +105,7 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
     timeNs: view.getBigUint64(L.timeNs, true),
     comm: comm.toString('utf8', 0, nul < 0 ? L.commBytes : nul),
     kernelMode: (flags & CPU_FLAG_KERNEL_MODE) !== 0,
+    userRegs: (flags & CPU_FLAG_NO_USER_REGS) === 0,
     regs,
     kernelStack: readAddresses(view, kernelAt, kernelFrames),
     fpStack: readAddresses(view, userAt, userFrames),
