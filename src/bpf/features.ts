@@ -135,10 +135,11 @@ export function bpfFeatureSentence(feature: BpfFeature): string {
 
 /**
  * Throws NotSupportedError naming the missing feature (the one needing the newest kernel), with
- * what needs it when `purpose` is given ("the in-kernel unwinder").
+ * what needs it when `purpose` is given ("the in-kernel unwinder") and what to do instead.
  */
-export function requireBpfFeatures(features: readonly BpfFeature[], purpose?: string): void {
+export function requireBpfFeatures(features: readonly BpfFeature[], purpose?: string, instead?: string): void {
   const missing = missingBpfFeature(features);
   if (missing === undefined) return;
-  throw new NotSupportedError(`${bpfFeatureSentence(missing)}${purpose ? `, and ${purpose} needs it` : ''}`);
+  const needs = purpose ? `, and ${purpose} needs it` : '';
+  throw new NotSupportedError(`${bpfFeatureSentence(missing)}${needs}${instead ? `: ${instead}` : ''}`);
 }

@@ -120,6 +120,24 @@ bpfTest('dd bs=1, --unwinder kernel: samples in system calls unwind from the sav
   assert.ok(r.stacks.complete >= 0.9 * r.stacks.samples, `walks end at the root: ${JSON.stringify(r.stacks.ends)}`);
 }, { timeout: 60_000 });
 
+bpfTest('without bpf_loop, --unwinder kernel is refused in one sentence before loading, and the default still runs', async (t) => {
+  const target = spawnOwned(t, 'sh', ['-c', 'while :; do :; done']);
+  const out = join(tempDir(t, 'fluoro-knoloop-'), 'out.folded');
+  const before = process.env.FLUORO_BPF_FEATURES;
+  process.env.FLUORO_BPF_FEATURES = '-bpf_loop'; // inherited by the fluoro child processes
+  t.after(() => {
+    if (before === undefined) delete process.env.FLUORO_BPF_FEATURES;
+    else process.env.FLUORO_BPF_FEATURES = before;
+  });
+  const refused = await runFluoro(t, ['cpu', '-p', String(target.pid), '-d', '1s', '--unwinder', 'kernel', '-o', out]);
+  assert.equal(refused.code, 5, refused.stderr);
+  assert.match(refused.stderr, /this kernel lacks the BPF helper bpf_loop \(Linux 5\.17 or later has it\), and the in-kernel unwinder needs it: use the default, --unwinder userspace/);
+  assert.doesNotMatch(refused.stderr, /verifier|LOAD LOG/);
+  const plain = await runFluoro(t, ['cpu', '-p', String(target.pid), '-d', '1s', '-o', out]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.ok(parseFolded(readFileSync(out, 'utf8')).length > 0, 'the default unwinder profiled it');
+});
+
 bpfTest('--unwinder kernel refuses --all and unknown unwinders', async (t) => {
   const all = await runFluoro(t, ['cpu', '--all', '-d', '1s', '--unwinder', 'kernel', '-o', '/dev/null']);
   assert.notEqual(all.code, 0);

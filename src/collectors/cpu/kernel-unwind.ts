@@ -16,6 +16,7 @@ import type { UnwindEnd } from '../../unwind/native.js';
 import type { ProcessModules } from '../../unwind/process-modules.js';
 import type { CpuCapture } from './capture.js';
 import type { ExitIndexes } from './exits.js';
+import { requireKernelUnwinder } from './programs.js';
 import { startSession } from '../events/session.js';
 
 export const UNWIND_MAX_FRAMES = 256;
@@ -293,6 +294,7 @@ export function startKernelUnwind(options: KernelUnwindOptions): KernelUnwindCap
   if (pids.length > UNWIND_MAX_TARGETS) throw new UsageError(`at most ${UNWIND_MAX_TARGETS} target processes`);
   for (const pid of pids) if (!existsSync(`/proc/${pid}`)) throw new NoSuchProcessError(pid);
   requireBpf();
+  requireKernelUnwinder();
 
   const perProcess = new Map<number, ReturnType<typeof mappingsOf>>();
   for (const pid of pids) {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 
 import { BPF_FEATURES } from '../../bpf/features.js';
 import { NotSupportedError } from '../../errors.js';
-import { cpuSamplerBuild } from './programs.js';
+import { cpuSamplerBuild, requireKernelUnwinder } from './programs.js';
 
 /** Every feature present but those named, without asking the kernel. */
 function withKernel<T>(missing: string[], fn: () => T): T {
@@ -32,4 +32,14 @@ test('the CPU sampler refuses a kernel without what both builds need, in one sen
       e.message === 'this kernel lacks the BPF helper bpf_get_current_task_btf (Linux 5.11 or later has it), and the CPU profiler needs it',
   );
   assert.throws(() => withKernel(['ringbuf'], cpuSamplerBuild), /lacks the BPF ring buffer map \(Linux 5\.8 or later has it\)/);
+});
+
+test('the in-kernel unwinder has no fallback for bpf_loop and says what to use instead', () => {
+  assert.doesNotThrow(() => withKernel([], requireKernelUnwinder));
+  assert.throws(
+    () => withKernel(['bpf_loop'], requireKernelUnwinder),
+    (e: unknown) => e instanceof NotSupportedError && e.message ===
+      'this kernel lacks the BPF helper bpf_loop (Linux 5.17 or later has it), and the in-kernel unwinder needs it: use the default, --unwinder userspace',
+  );
+  assert.throws(() => withKernel(['bpf_task_pt_regs'], requireKernelUnwinder), /bpf_task_pt_regs \(Linux 5\.15 or later has it\)/);
 });
