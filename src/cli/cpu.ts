@@ -34,6 +34,7 @@ function summary(r: CollectorResult, shown: Profile, output: string): string {
       `, ${pct(n('completeStacks'), n('samples'))}% of user stacks complete` +
       `, mean depth ${n('meanDepth').toFixed(1)}`,
   );
+  if (r.summary.losses) lines.push(terminalSafe(String(r.summary.losses)));
   const top = functionCosts(shown).slice(0, 10);
   const total = shown.samples.reduce((a, x) => a + (x.values[0] ?? 0), 0);
   if (top.length > 0) {

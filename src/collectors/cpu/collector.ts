@@ -3,6 +3,7 @@
 
 import type { Collector } from '../collector.js';
 import { kernelNamesOrWarn } from '../kernel-names.js';
+import { describeLosses } from './exits.js';
 import { profileCpu } from './profiler.js';
 import { UNWINDERS, unwinderByName } from './unwinders.js';
 import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES } from './record.js';
@@ -62,6 +63,7 @@ export const cpuCollector: Collector = {
       signal: ctx.signal,
     });
     const s = r.stacks;
+    const losses = describeLosses(r.capture);
     return {
       profile: r.profile,
       interrupted: r.interrupted,
@@ -74,6 +76,7 @@ export const cpuCollector: Collector = {
         completeStacks: s.complete,
         meanDepth: s.samples ? Math.round((10 * s.userFrames) / s.samples) / 10 : 0,
         exited: r.exited.length > 0,
+        ...(losses ? { losses } : {}),
       },
     };
   },

@@ -4,6 +4,9 @@
 
 import type { RawSample } from '../../unwind/sample.js';
 import { unwind, type UnwindEnd } from '../../unwind/native.js';
+
+/** How a sample's user stack ended: an unwind's end, or no user registers to start from. */
+export type StackEnd = UnwindEnd | 'no-user-regs';
 import type { ProcessModules } from '../../unwind/process-modules.js';
 import type { RawFrame, StackRewriter } from '../../unwind/runtime.js';
 
@@ -18,7 +21,7 @@ export interface CountedStack {
   /** Events counted under this stack, and the sum of their weights (nanoseconds, bytes, …). */
   count: number;
   weight: number;
-  end: UnwindEnd;
+  end: StackEnd;
 }
 
 export interface ProcessContext {
@@ -50,6 +53,9 @@ export class StackCounter {
   /** Unwinds a sample and counts it; `weight` is what the event stands for (1 for a CPU sample). */
   add(raw: RawSample, ctx: ProcessContext | undefined, weight = 1): void {
     const kernel: RawFrame[] = raw.kernelStack.map((addr) => ({ kind: 'kernel', addr }));
+    // In the kernel on a kernel that cannot give the user registers: the user stack is unknown,
+    // which is neither complete nor a failed unwind.
+    if (!raw.userRegs) return this.addUnwound(raw, kernel, [], 'no-user-regs', {}, weight);
     const labels: Record<string, string> = {};
     let user: RawFrame[] = [];
     let end: UnwindEnd = 'no-module';
@@ -77,7 +83,7 @@ export class StackCounter {
 
   /** Counts a sample whose user stack is already unwound (by the in-kernel unwinder, say). */
   addUnwound(
-    s: { pid: number; tid: number; comm: string }, kernel: RawFrame[], user: RawFrame[], end: UnwindEnd,
+    s: { pid: number; tid: number; comm: string }, kernel: RawFrame[], user: RawFrame[], end: StackEnd,
     labels: Record<string, string> = {}, weight = 1,
   ): void {
     this.stats.samples++;
