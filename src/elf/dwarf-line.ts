@@ -63,11 +63,6 @@ export class LineTable {
     if (f === NO_FILE) return undefined;
     return { file: this.fileNames[f] ?? '??', line: this.lines[found]! };
   }
-
-  /** Every row's start address (for tests that sample addresses). */
-  *addresses(): IterableIterator<number> {
-    for (let i = 0; i < this.addrs.length; i++) if (this.files[i] !== NO_FILE) yield this.addrs[i]!;
-  }
 }
 
 function joinPath(dir: string | undefined, name: string): string {
