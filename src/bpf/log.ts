@@ -75,8 +75,3 @@ export function logSince(mark: number, lines = 30): string {
   const count = Math.min(Math.max(0, total - mark), lines, tail.length);
   return count === 0 ? '' : tail.slice(tail.length - count).join('\n');
 }
-
-/** fluoro's own debug line, shown with FLUORO_DEBUG=1. */
-export function debug(message: string): void {
-  if (debugEnabled()) process.stderr.write(`fluoro debug: ${message}\n`);
-}

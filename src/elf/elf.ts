@@ -8,8 +8,8 @@ import { ElfError } from './elf-error.js';
 import { FileReader, identityKey, ImageReader, MAX_READ, type ByteReader, type FileIdentity } from './file-reader.js';
 
 export const SHT_SYMTAB = 2;
-export const SHT_NOTE = 7;
-export const SHT_NOBITS = 8;
+const SHT_NOTE = 7;
+const SHT_NOBITS = 8;
 export const SHT_DYNSYM = 11;
 const SHF_COMPRESSED = 0x800;
 const PT_LOAD = 1;
@@ -32,7 +32,7 @@ export interface Section {
   entsize: number;
 }
 
-export interface LoadSegment {
+interface LoadSegment {
   vaddr: number;
   offset: number;
   filesz: number;
@@ -41,7 +41,7 @@ export interface LoadSegment {
   flags: number;
 }
 
-export interface DebugLink {
+interface DebugLink {
   name: string;
   crc: number;
 }
@@ -256,7 +256,7 @@ export function cstring(buf: Buffer, off: number, max = 4096): string {
 }
 
 /** Walks a note section: namesz, descsz, type, then name and desc, each padded to 4 bytes. */
-export function findBuildId(notes: Buffer | undefined): string | undefined {
+function findBuildId(notes: Buffer | undefined): string | undefined {
   if (!notes) return undefined;
   let o = 0;
   while (o + 12 <= notes.length) {
