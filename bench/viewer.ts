@@ -1,7 +1,7 @@
 // The interactive flame graph page on a large profile, in Debian's chromium driven by
 // playwright-core: how long fluoro takes to write it, how long the page takes to load and draw,
-// to redraw, and to answer a search. (The browser test checks that it works; speed is measured
-// here.)
+// to redraw, and to answer a search. (test/browser/flamegraph.test.ts checks that it works; speed
+// is measured here.)
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 /* Shared between bpf/cpu.bpf.c and src/collectors/cpu/record.ts: constants and the layout of one
- * CPU sample record. The TypeScript decoder is checked against this file by a test that compiles
- * it with the host compiler, so a change here that is not mirrored there fails the tests. */
+ * CPU sample record. The TypeScript decoder is checked against this file by
+ * src/collectors/cpu/record.test.ts, which compiles it with the host compiler, so a change here
+ * that is not mirrored there fails the tests. */
 #ifndef FLUORO_CPU_H
 #define FLUORO_CPU_H
 

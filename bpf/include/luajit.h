@@ -1,6 +1,7 @@
 /* Shared between the BPF LuaJIT stack walker (bpf/luajit_walk.h) and src/unwind/luajit/: the
  * struct layout of one LuaJIT build, what userspace tells the kernel about one process, and the
- * frames the walker records. Checked against the TypeScript side by a test, like cpu.h. */
+ * frames the walker records. Checked against the TypeScript side (src/unwind/luajit/layout.ts) by
+ * src/unwind/luajit/layout.test.ts, which compiles it with the host compiler, like cpu.h. */
 #ifndef FLUORO_LUAJIT_H
 #define FLUORO_LUAJIT_H
 

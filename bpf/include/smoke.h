@@ -1,4 +1,4 @@
-/* Shared between bpf/smoke.bpf.c and its TypeScript test: the smallest useful BPF program,
+/* For bpf/smoke.bpf.c, which src/bpf/smoke.test.ts loads: the smallest useful BPF program,
  * counting CPU-clock samples per process. */
 #ifndef FLUORO_SMOKE_H
 #define FLUORO_SMOKE_H

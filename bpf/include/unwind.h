@@ -1,7 +1,7 @@
 /* Shared between bpf/unwind.bpf.c and src/collectors/cpu/kernel-unwind.ts: the in-kernel table
  * unwinder's map layouts and the record it emits per sample. The TypeScript encoder and decoder
- * are checked against this file by kernel-unwind.test.ts, which compiles it with the host
- * compiler; a change here that is not mirrored there fails the tests. */
+ * are checked against this file by src/collectors/cpu/kernel-unwind.test.ts, which compiles it
+ * with the host compiler; a change here that is not mirrored there fails the tests. */
 #ifndef FLUORO_UNWIND_H
 #define FLUORO_UNWIND_H
 

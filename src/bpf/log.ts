@@ -76,7 +76,7 @@ export function logSince(mark: number, lines = 30): string {
   return count === 0 ? '' : tail.slice(tail.length - count).join('\n');
 }
 
-/** fluoro's own debug line, shown with FLUORO_DEBUG=1. */
+/** A line for people chasing a problem, shown with FLUORO_DEBUG=1. */
 export function debug(message: string): void {
   if (debugEnabled()) process.stderr.write(`fluoro debug: ${message}\n`);
 }

@@ -7,7 +7,6 @@ import { lastErrno, native } from './native.js';
 
 export const BPF_ANY = 0;
 export const BPF_NOEXIST = 1;
-export const BPF_EXIST = 2;
 
 const MAP_TYPE_PERCPU_HASH = 5;
 const MAP_TYPE_PERCPU_ARRAY = 6;
@@ -17,7 +16,7 @@ const PER_CPU_TYPES = new Set([MAP_TYPE_PERCPU_HASH, MAP_TYPE_PERCPU_ARRAY, MAP_
 const BATCH_OPTS_BYTES = 24; // struct bpf_map_batch_opts { size_t sz; __u64 elem_flags; __u64 flags; }
 const MAX_BATCH = 4096;
 
-export interface MapEntry {
+interface MapEntry {
   key: Buffer;
   value: Buffer;
 }

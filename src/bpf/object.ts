@@ -12,14 +12,14 @@ import { BpfMap } from './map.js';
 import { copyFrom, lastErrno, native, type Pointer } from './native.js';
 import { rodataLayout, writeRodata, type RodataValue } from './rodata.js';
 
-export interface OpenOptions {
+interface OpenOptions {
   /** Values for `const volatile` globals, by name. */
   rodata?: Record<string, RodataValue>;
   /** max_entries overrides, by map name (ring buffer sizes, per-CPU scratch slots, ...). */
   maxEntries?: Record<string, number>;
 }
 
-export class BpfProgram {
+class BpfProgram {
   /** @internal Made by BpfObject. */
   constructor(
     readonly name: string,

@@ -12,7 +12,6 @@ const SYS_perf_event_open = 298; // x86-64
 const PERF_ATTR_SIZE = 128; // PERF_ATTR_SIZE_VER7; any published size is accepted by newer kernels
 const PERF_FLAG_FD_CLOEXEC = 8;
 
-export const PERF_TYPE_HARDWARE = 0;
 export const PERF_TYPE_SOFTWARE = 1;
 export const PERF_COUNT_SW_CPU_CLOCK = 0;
 
@@ -27,7 +26,7 @@ export const AttrFlag = {
   freq: 1n << 10n,
 } as const;
 
-export interface PerfEventAttr {
+interface PerfEventAttr {
   type: number;
   config: bigint | number;
   /** Samples per second (sets the freq bit), or... */
@@ -55,7 +54,7 @@ export function encodePerfEventAttr(attr: PerfEventAttr): Buffer {
 }
 
 /** perf_event_open(attr, pid, cpu, group_fd, FD_CLOEXEC); returns the fd or throws a typed error. */
-export function perfEventOpen(attr: Buffer, pid: number, cpu: number, groupFd = -1): number {
+function perfEventOpen(attr: Buffer, pid: number, cpu: number, groupFd = -1): number {
   const fd = Number(
     native().libc.syscall(SYS_perf_event_open, 'void *', attr, 'int', pid, 'int', cpu, 'int', groupFd, 'unsigned long', PERF_FLAG_FD_CLOEXEC),
   );
@@ -77,7 +76,7 @@ export function perfEventOpen(attr: Buffer, pid: number, cpu: number, groupFd = 
 }
 
 /** The kernel's ceiling on sampling frequency (kernel.perf_event_max_sample_rate). */
-export function maxSampleRate(): number | undefined {
+function maxSampleRate(): number | undefined {
   try {
     return Number.parseInt(readFileSync('/proc/sys/kernel/perf_event_max_sample_rate', 'utf8'), 10);
   } catch {

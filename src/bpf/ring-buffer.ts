@@ -10,7 +10,7 @@ import { lastErrno, native, viewOf, type Pointer } from './native.js';
 const MAP_TYPE_RINGBUF = 27;
 
 /** Receives one record; `data` is valid only during the call (copy what you keep). */
-export type RecordHandler = (data: Uint8Array) => void;
+type RecordHandler = (data: Uint8Array) => void;
 
 export class RingBuffer {
   #rb: Pointer;

@@ -2,7 +2,6 @@
 
 import { writeFile } from 'node:fs/promises';
 import type { CollectorResult, Target } from '../collectors/collector.js';
-import { cpuCollector } from '../collectors/cpu/collector.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { FORMATS, formatByName, formatForPath, type Format } from '../formats/index.js';
 import type { Profile } from '../model/profile.js';

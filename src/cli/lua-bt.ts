@@ -1,6 +1,6 @@
 // `fluoro lua-bt`: what the Lua code of a running process is doing right now, with locals.
 
-import { luaBtCollector, type LuaBacktracesData } from '../collectors/lua-bt-collector.js';
+import type { LuaBacktracesData } from '../collectors/lua-bt-collector.js';
 import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../model/lua-backtrace.js';
 import type { Presenter } from './collector-command.js';
 import { terminalSafe } from './output.js';

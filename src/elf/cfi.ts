@@ -2,7 +2,7 @@
 // instructions and yields the rows of the (conceptual) unwind table, one per address range where the
 // rules change. Register numbers are DWARF's (x86_64: 6 = rbp, 7 = rsp, 16 = return address).
 
-import { DwarfCursor, DwarfRangeError, type PointerBases } from './dwarf-cursor.js';
+import { DwarfCursor, type PointerBases } from './dwarf-cursor.js';
 
 export type CfaRule =
   | { kind: 'reg'; reg: number; offset: number }
@@ -18,7 +18,7 @@ export type RegRule =
   | { kind: 'expr'; expr: Buffer }
   | { kind: 'val-expr'; expr: Buffer };
 
-export interface CfiState {
+interface CfiState {
   cfa: CfaRule;
   regs: Map<number, RegRule>;
 }
@@ -157,5 +157,3 @@ export function executeCfi(
   if (loc < pcEnd) rows.push({ pc: loc, ...clone(state) });
   return { rows, state };
 }
-
-export { DwarfRangeError };

@@ -31,7 +31,7 @@ export interface PointerBases {
   func?: number;
 }
 
-export interface EncodedPointer {
+interface EncodedPointer {
   value: number;
   /** True when the value is the address of the pointer (DW_EH_PE_indirect), not the pointer. */
   indirect: boolean;

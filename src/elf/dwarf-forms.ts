@@ -6,7 +6,7 @@ import { DwarfCursor, DwarfRangeError } from './dwarf-cursor.js';
 import type { ElfFile, Section } from './elf.js';
 
 /** A DWARF section larger than this (uncompressed) is not loaded: the caller falls back to symbols. */
-export const MAX_DWARF_SECTION = 256 * 1024 * 1024;
+const MAX_DWARF_SECTION = 256 * 1024 * 1024;
 
 /** The cursor of dwarf-cursor.ts, with LEB128 decoded in plain numbers while it fits 49 bits. */
 export class DwarfReader extends DwarfCursor {

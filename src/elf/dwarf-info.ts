@@ -69,7 +69,7 @@ interface ParsedUnit {
   lines: LineTable | undefined;
 }
 
-export interface InlineFrame {
+interface InlineFrame {
   /** Function name (the linkage name when the unit gives one), undefined when DWARF does not say. */
   name: string | undefined;
   file: string | undefined;

@@ -17,7 +17,7 @@ const MAX_ENTRIES = 1_000_000;
 /** End-of-sequence rows carry this file index. */
 const NO_FILE = 0xffffffff;
 
-export interface LineRow {
+interface LineRow {
   file: string;
   line: number;
 }
@@ -62,11 +62,6 @@ export class LineTable {
     const f = this.files[found]!;
     if (f === NO_FILE) return undefined;
     return { file: this.fileNames[f] ?? '??', line: this.lines[found]! };
-  }
-
-  /** Every row's start address (for tests that sample addresses). */
-  *addresses(): IterableIterator<number> {
-    for (let i = 0; i < this.addrs.length; i++) if (this.files[i] !== NO_FILE) yield this.addrs[i]!;
   }
 }
 
@@ -164,7 +159,7 @@ function readHeader(r: DwarfReader, s: DwarfSections, version: number, offsetSiz
   return { minInst, defaultIsStmt, lineBase, lineRange, opcodeBase, stdLengths, addressSize, fileNames, dirs, programStart };
 }
 
-export interface LineParseResult {
+interface LineParseResult {
   table: LineTable;
   /** Why the unit (or its tail) could not be read, when it could not. */
   problem?: string;

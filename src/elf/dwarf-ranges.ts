@@ -10,7 +10,7 @@ const DW_RLE = { end_of_list: 0, base_addressx: 1, startx_endx: 2, startx_length
 const MAX_RANGES_PER_LIST = 100_000;
 
 /** What of a compile unit the range forms depend on. */
-export interface RangeUnit {
+interface RangeUnit {
   version: number;
   addressSize: number;
   offsetSize: number;

@@ -6,7 +6,7 @@
 import { type CfiParams } from './cfi.js';
 import { DW_EH_PE, DwarfCursor, DwarfRangeError, type PointerBases } from './dwarf-cursor.js';
 
-export interface Cie {
+interface Cie {
   offset: number;
   version: number;
   augmentation: string;
@@ -31,7 +31,7 @@ export interface FrameSection {
   bases: PointerBases;
 }
 
-export interface ParsedFrames {
+interface ParsedFrames {
   fdes: Fde[];
   /** Entries skipped because they were malformed; reported, never fatal. */
   errors: number;

@@ -105,6 +105,31 @@ test('truncated, garbage and foreign files give a clear ElfError, never a hang o
   assert.throws(() => ElfFile.open(dir), /not a regular file/);
 });
 
+test('an image in memory parses as its file does, and a cut image fails as a cut file does', () => {
+  const libc = readFileSync(LIBC);
+  const onDisk = ElfFile.open(LIBC);
+  const image = ElfFile.fromImage('[libc image]', libc);
+  assert.equal(image.onDisk, false);
+  assert.equal(onDisk.onDisk, true);
+  assert.equal(image.buildId, onDisk.buildId);
+  assert.deepEqual(image.loads, onDisk.loads);
+  assert.deepEqual(image.sections, onDisk.sections);
+  assert.ok(image.sectionData('.eh_frame')!.equals(onDisk.sectionData('.eh_frame')!));
+  const symbols = SymbolTable.fromElf(onDisk);
+  const malloc = [...symbols.entries()].find((s) => s.name === 'malloc')!;
+  assert.equal(SymbolTable.fromElf(image).length, symbols.length);
+  assert.equal(SymbolTable.fromElf(image).lookup(malloc.start + 1)?.name, 'malloc');
+  // The image is the parser's own copy: changing the caller's buffer changes nothing.
+  const bytes = Buffer.from(libc);
+  const kept = ElfFile.fromImage('[copy]', bytes);
+  bytes.fill(0);
+  assert.ok(kept.sectionData('.eh_frame')!.equals(onDisk.sectionData('.eh_frame')!));
+  // libc's section headers are its last bytes: a cut image fails to parse, naming the image.
+  assert.throws(() => ElfFile.fromImage('[cut]', libc.subarray(0, libc.length - 1000)), { name: ElfError.name, message: /^\[cut\]: section headers: extends past the end/ });
+  assert.throws(() => ElfFile.fromImage('[vdso]', Buffer.alloc(4096, 0x5a)), { message: '[vdso]: not an ELF file' });
+  assert.throws(() => ElfFile.fromImage('[vdso]', Buffer.alloc(10)), { message: '[vdso]: too short to be an ELF file' });
+});
+
 test('the identity cache recomputes when the file changes', () => {
   const p = join(dir, 'cached');
   writeFileSync(p, 'one');

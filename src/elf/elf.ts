@@ -1,14 +1,15 @@
 // ELF64 little-endian files: the header, section headers with names, PT_LOAD segments, the GNU
 // build-id and .gnu_debuglink. Parsing reads only headers; section contents are read on demand with
-// positioned reads, so a 100 MB binary costs a few kilobytes until a section is asked for.
+// positioned reads, so a 100 MB binary costs a few kilobytes until a section is asked for. An image
+// that is not a file (the vDSO, copied from a process) is parsed from memory the same way.
 
 import { inflateSync } from 'node:zlib';
 import { ElfError } from './elf-error.js';
-import { FileReader, identityKey, MAX_READ, type FileIdentity } from './file-reader.js';
+import { FileReader, identityKey, ImageReader, MAX_READ, type ByteReader, type FileIdentity } from './file-reader.js';
 
 export const SHT_SYMTAB = 2;
-export const SHT_NOTE = 7;
-export const SHT_NOBITS = 8;
+const SHT_NOTE = 7;
+const SHT_NOBITS = 8;
 export const SHT_DYNSYM = 11;
 const SHF_COMPRESSED = 0x800;
 const PT_LOAD = 1;
@@ -31,7 +32,7 @@ export interface Section {
   entsize: number;
 }
 
-export interface LoadSegment {
+interface LoadSegment {
   vaddr: number;
   offset: number;
   filesz: number;
@@ -40,7 +41,7 @@ export interface LoadSegment {
   flags: number;
 }
 
-export interface DebugLink {
+interface DebugLink {
   name: string;
   crc: number;
 }
@@ -62,8 +63,11 @@ export class ElfFile {
   private buildIdCache: string | undefined | null = null;
 
   private constructor(
+    /** The file's path, or the name given to an image in memory. */
     readonly path: string,
-    readonly identity: FileIdentity,
+    /** The file's identity on disk; undefined for an image in memory. */
+    readonly identity: FileIdentity | undefined,
+    private readonly image: Buffer | undefined,
     header: Buffer,
     sections: Section[],
     loads: LoadSegment[],
@@ -82,13 +86,22 @@ export class ElfFile {
   static open(path: string): ElfFile {
     const r = new FileReader(path);
     try {
-      return ElfFile.parse(r);
+      return ElfFile.parse(r, r.identity, undefined);
     } finally {
       r.close();
     }
   }
 
-  private static parse(r: FileReader): ElfFile {
+  /**
+   * Parses an ELF image held in memory, named `name` in errors (no file is read or written: the
+   * image is kept and sections are read from it). Throws ElfError on anything malformed.
+   */
+  static fromImage(name: string, image: Buffer): ElfFile {
+    const copy = Buffer.from(image);
+    return ElfFile.parse(new ImageReader(name, copy), undefined, copy);
+  }
+
+  private static parse(r: ByteReader, identity: FileIdentity | undefined, image: Buffer | undefined): ElfFile {
     const path = r.path;
     if (r.size < 64) throw new ElfError(path, 'too short to be an ELF file');
     const h = r.read(0, 64, 'ELF header');
@@ -154,15 +167,16 @@ export class ElfFile {
         });
       }
     }
-    return new ElfFile(path, r.identity, h, sections, loads);
+    return new ElfFile(path, identity, image, h, sections, loads);
   }
 
   get isX86_64(): boolean {
     return this.machine === EM_X86_64;
   }
 
-  get key(): string {
-    return identityKey(this.identity);
+  /** Whether the bytes are a file on disk (else an image in memory, with no directory to look in). */
+  get onDisk(): boolean {
+    return this.image === undefined;
   }
 
   section(name: string): Section | undefined {
@@ -187,11 +201,12 @@ export class ElfFile {
     }
   }
 
-  /** Reads bytes from the file, checking it is still the file we parsed. */
+  /** Reads bytes from the file, checking it is still the file we parsed (or from the image). */
   readAt(offset: number, length: number, what: string): Buffer {
+    if (this.image) return new ImageReader(this.path, this.image).read(offset, length, what);
     const r = new FileReader(this.path);
     try {
-      if (identityKey(r.identity) !== this.key) throw new ElfError(this.path, 'file changed on disk');
+      if (!this.identity || identityKey(r.identity) !== identityKey(this.identity)) throw new ElfError(this.path, 'file changed on disk');
       return r.read(offset, length, what);
     } finally {
       r.close();
@@ -241,7 +256,7 @@ export function cstring(buf: Buffer, off: number, max = 4096): string {
 }
 
 /** Walks a note section: namesz, descsz, type, then name and desc, each padded to 4 bytes. */
-export function findBuildId(notes: Buffer | undefined): string | undefined {
+function findBuildId(notes: Buffer | undefined): string | undefined {
   if (!notes) return undefined;
   let o = 0;
   while (o + 12 <= notes.length) {

@@ -36,7 +36,7 @@ export interface UnwindRow {
   raOffset: number;
 }
 
-export interface UnwindTableStats {
+interface UnwindTableStats {
   rows: number;
   fdes: number;
   badEntries: number;
@@ -88,16 +88,11 @@ function compileRa(r: RegRule | undefined): Pick<UnwindRow, 'raKind' | 'raOffset
   return { raKind: RaKind.unsupported, raOffset: 0 };
 }
 
-export function compileRow(row: CfiRow, raReg: number, signal: boolean): UnwindRow {
+function compileRow(row: CfiRow, raReg: number, signal: boolean): UnwindRow {
   const base = { pc: row.pc, ...compileCfa(row.cfa), ...compileRbp(row.regs.get(RBP)), ...compileRa(row.regs.get(raReg)) };
   if (signal) return { ...base, cfaKind: CfaKind.signal, cfaReg: 0, cfaOffset: 0, raKind: RaKind.atCfa, raOffset: 0 };
   // A CFA register other than rsp/rbp works only in the leaf frame; the walker checks that.
   return base;
-}
-
-function sameRule(a: UnwindRow, b: UnwindRow): boolean {
-  return a.cfaKind === b.cfaKind && a.cfaReg === b.cfaReg && a.cfaOffset === b.cfaOffset &&
-    a.rbpKind === b.rbpKind && a.rbpOffset === b.rbpOffset && a.raKind === b.raKind && a.raOffset === b.raOffset;
 }
 
 const NONE: Omit<UnwindRow, 'pc'> = {

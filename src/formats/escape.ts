@@ -3,7 +3,7 @@
 // characters, bidirectional overrides or be megabytes long. Everything rendered goes through here.
 
 /** Longest name we render; a frame label longer than this helps nobody and costs everyone. */
-export const MAX_NAME = 512;
+const MAX_NAME = 512;
 
 // C0 and C1 controls and DEL are invalid in XML 1.0 or invisible; bidi embeddings, overrides and
 // isolates can make a name display as something it is not. Lone surrogates cannot be encoded.

@@ -8,7 +8,7 @@ import { jsonForScript } from './escape.js';
 import { buildFlameTree } from './flametree.js';
 import { paletteTable, type KindColour } from './palette.js';
 
-export const FLAME_DATA_VERSION = 1;
+const FLAME_DATA_VERSION = 1;
 
 export interface FlameData {
   version: number;

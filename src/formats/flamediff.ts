@@ -11,7 +11,7 @@
 import type { Profile } from '../model/profile.js';
 import { flameData, type FlameData } from './flamedata.js';
 
-export interface FlameDiffData extends FlameData {
+interface FlameDiffData extends FlameData {
   /** Per node of the target tree: the base's value at the same call path (0 when absent). */
   base: number[];
   baseTotal: number;

@@ -7,9 +7,9 @@ import { FRAME_KINDS, type FrameKind, type Profile } from '../model/profile.js';
 import { boundName } from './escape.js';
 
 /** Deeper stacks are cut here: past this a stack is a runaway recursion, not something to read. */
-export const MAX_FLAME_DEPTH = 2048;
+const MAX_FLAME_DEPTH = 2048;
 
-export interface FlameTree {
+interface FlameTree {
   /** Distinct frame names, bounded and made safe for display by boundName. */
   readonly names: string[];
   /** Per node, in pre-order; node 0 is the root ("all"). */
@@ -30,7 +30,7 @@ export interface FlameTree {
   readonly total: number;
 }
 
-export interface FlameTreeOptions {
+interface FlameTreeOptions {
   valueIndex?: number;
   /** Nodes whose value is below this are left out with their subtree (0 keeps everything). */
   minValue?: number;

@@ -29,14 +29,14 @@ const KIND_OF_SUFFIX = new Map<string, FrameKind>(
     .map(([k, s]) => [s, k as FrameKind]),
 );
 
-export interface FoldedOptions {
+interface FoldedOptions {
   /** Append kind annotations (default true). */
   annotate?: boolean;
   valueIndex?: number;
 }
 
 /** Makes a frame name safe for one folded line: no separators, no line breaks, bounded. */
-export function foldedSafe(name: string): string {
+function foldedSafe(name: string): string {
   let s = name.replace(/[;\r\n\t\x00-\x1f\x7f]/g, (c) => (c === ';' ? ':' : ' '));
   if (s.length > 1024) s = s.slice(0, 1021) + '...';
   return s;

@@ -9,7 +9,7 @@ import { flameDataJson, type FlameDataOptions } from './flamedata.js';
 import { profileSubtitle } from './units.js';
 import { VIEWER_SCRIPT } from './viewer.js';
 
-export interface HtmlOptions extends FlameDataOptions {
+interface HtmlOptions extends FlameDataOptions {
   title?: string;
   /** Line under the title; defaults to sample type, total, duration and start time. */
   subtitle?: string;

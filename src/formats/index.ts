@@ -12,7 +12,7 @@ import { writeSvg } from './svg.js';
 
 export type FormatName = 'folded' | 'pprof' | 'speedscope' | 'svg' | 'html';
 
-export interface WriteOptions {
+interface WriteOptions {
   /** Title of the graph or profile, for formats that show one. */
   title?: string;
   /** Which sample type to draw, for single-value formats (default: the profile's default). */

@@ -29,7 +29,7 @@ import { FRAME_KINDS, type FrameKind, type Func, type Location, type Mapping, ty
 const gzipAsync = promisify(gzip);
 
 /** Decompressed profiles larger than this are refused rather than exhausting memory. */
-export const MAX_PPROF_BYTES = 512 << 20;
+const MAX_PPROF_BYTES = 512 << 20;
 
 const KIND_TAG = /^\[fluoro:([a-z-]+)\]/;
 const KERNEL_SPACE = 0xffff800000000000n;

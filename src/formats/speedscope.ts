@@ -29,7 +29,7 @@ interface SampledProfile {
   weights: number[];
 }
 
-export interface SpeedscopeFile {
+interface SpeedscopeFile {
   $schema: string;
   shared: { frames: SpeedscopeFrame[] };
   profiles: SampledProfile[];

@@ -9,7 +9,7 @@ import { buildFlameTree, kindOfNode } from './flametree.js';
 import { PALETTE, frameColour } from './palette.js';
 import { formatShare, formatValue, profileSubtitle } from './units.js';
 
-export interface SvgOptions {
+interface SvgOptions {
   title?: string;
   /** Sub-title under the title; defaults to the sample type and total. */
   subtitle?: string;

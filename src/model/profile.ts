@@ -28,11 +28,6 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'kernel', 'native', 'jit', 'lua', 'lua-builtin', 'python', 'php', 'perl', 'go', 'node', 'ruby', 'unknown', 'group',
 ];
 
-/** Kinds whose frames are code of the program's own language rather than machine code. */
-export const LANGUAGE_KINDS: ReadonlySet<FrameKind> = new Set<FrameKind>([
-  'lua', 'lua-builtin', 'python', 'php', 'perl', 'ruby', 'node',
-]);
-
 export interface SampleType {
   /** e.g. "samples", "cpu", "alloc_space" */
   readonly type: string;
@@ -77,7 +72,7 @@ export interface Location {
   readonly lines: readonly Line[];
 }
 
-export type LabelValue = string | number;
+type LabelValue = string | number;
 export type Labels = Readonly<Record<string, LabelValue>>;
 
 export interface Sample {

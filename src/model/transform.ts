@@ -3,7 +3,7 @@
 
 import { ProfileBuilder, copyLocation } from './builder.js';
 import { locationFrames } from './frames.js';
-import type { FrameKind, Labels, Location, Profile, Sample } from './profile.js';
+import type { FrameKind, Location, Profile, Sample } from './profile.js';
 
 /** Rebuilds `p`, letting `edit` rewrite (or drop, by returning undefined) each sample's stack. */
 function rebuild(
@@ -104,9 +104,4 @@ export function keepKinds(p: Profile, kinds: ReadonlySet<FrameKind>, emptyName: 
     empty ??= b0.frame('unknown', emptyName);
     return [empty];
   });
-}
-
-/** Keeps only samples whose labels satisfy `pred`. */
-export function filterSamples(p: Profile, pred: (labels: Labels) => boolean): Profile {
-  return rebuild(p, (stack, s) => (pred(s.labels) ? stack : undefined));
 }

@@ -13,10 +13,6 @@ const KINDS: Record<Exclude<View, 'mixed'>, { kinds: ReadonlySet<FrameKind>; emp
   lua: { kinds: new Set<FrameKind>(['lua', 'lua-builtin', 'group']), empty: '[no Lua frames]' },
 };
 
-export function isView(s: string): s is View {
-  return (VIEWS as readonly string[]).includes(s);
-}
-
 export function view(p: Profile, v: View): Profile {
   return v === 'mixed' ? p : keepKinds(p, KINDS[v].kinds, KINDS[v].empty);
 }

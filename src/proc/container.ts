@@ -6,7 +6,7 @@
 import { readlinkSync } from 'node:fs';
 import { PROC, isGone, procError, readProcText } from './procfs.js';
 
-export type ContainerRuntime =
+type ContainerRuntime =
   | 'docker'
   | 'containerd'
   | 'cri-o'

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { clockTicks } from './libc.js';
 import { listPids, readStat } from './process.js';
 
-export interface CpuSample {
+interface CpuSample {
   pid: number;
   startTime: number;
   /** User plus system CPU time, in clock ticks. */

@@ -13,14 +13,14 @@ import { PROC, isGone, procError, readBounded } from './procfs.js';
  * Identifies file contents for caching: same dev, inode, size and mtime means same bytes. The same
  * shape as the ELF reader's identity, so one cache key serves both.
  */
-export interface FileIdentity {
+interface FileIdentity {
   dev: number;
   ino: number;
   size: number;
   mtimeMs: number;
 }
 
-export interface TargetFile {
+interface TargetFile {
   /** A path usable with fs APIs from our own namespace. */
   path: string;
   identity: FileIdentity;
@@ -47,12 +47,12 @@ function hex(n: bigint): string {
 }
 
 /** /proc/PID/map_files name of a mapping: START-END in lower-case hex without padding. */
-export function mapFilesPath(pid: number, m: Pick<Mapping, 'start' | 'end'>): string {
+function mapFilesPath(pid: number, m: Pick<Mapping, 'start' | 'end'>): string {
   return `${PROC}/${pid}/map_files/${hex(m.start)}-${hex(m.end)}`;
 }
 
 /** /proc/PID/root/PATH: PATH resolved in the target's root directory and mount namespace. */
-export function rootPath(pid: number, path: string): string {
+function rootPath(pid: number, path: string): string {
   return `${PROC}/${pid}/root${path.startsWith('/') ? '' : '/'}${path}`;
 }
 

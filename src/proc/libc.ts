@@ -3,7 +3,7 @@
 
 import koffi from 'koffi';
 
-export interface Libc {
+interface Libc {
   /** ssize_t process_vm_readv(pid, local iovec[], n, remote iovec[], n, flags); iovecs as {base, len}. */
   processVmReadv(pid: number, local: { base: Buffer; len: number }[], remote: { base: bigint; len: number }[]): number;
   sysconf(name: number): number;
@@ -11,7 +11,7 @@ export interface Libc {
   errno(): number;
 }
 
-export const SC_CLK_TCK = 2;
+const SC_CLK_TCK = 2;
 
 let cached: Libc | Error | undefined;
 

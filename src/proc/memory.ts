@@ -14,7 +14,7 @@ const EPERM = 1;
 const ENOSYS = 38;
 
 /** No single read may ask for more than this: a corrupted length must not exhaust our memory. */
-export const MAX_READ = 64 << 20;
+const MAX_READ = 64 << 20;
 
 /** The address range is not (entirely) mapped in the target. */
 export class UnmappedAddressError extends FluoroError {

@@ -5,13 +5,13 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { NoSuchProcessError, PrivilegeError } from '../errors.js';
 import { PROC, isGone, procError, readProcText } from './procfs.js';
 
-export interface ThreadInfo {
+interface ThreadInfo {
   tid: number;
   comm: string;
 }
 
 /** What /proc/PID/stat says, parsed. Field numbers in comments are those of proc(5). */
-export interface ProcStat {
+interface ProcStat {
   pid: number;
   comm: string;
   /** One letter: R running, S sleeping, D disk wait, Z zombie, T stopped, t traced, I idle, X dead. */
@@ -40,11 +40,11 @@ export interface ProcessSummary {
   uid: number;
 }
 
-export interface ProcessInfo extends ProcessSummary {
+interface ProcessInfo extends ProcessSummary {
   threads: ThreadInfo[];
 }
 
-export const MAX_CMDLINE_BYTES = 4096;
+const MAX_CMDLINE_BYTES = 4096;
 
 /**
  * Parses the text of /proc/PID/stat. The command name sits in parentheses and may itself contain
@@ -119,7 +119,7 @@ function summary(pid: number): ProcessSummary {
 }
 
 /** The threads of a process; threads that exit while we list them are left out. */
-export function listThreads(pid: number): ThreadInfo[] {
+function listThreads(pid: number): ThreadInfo[] {
   let names: string[];
   try {
     names = readdirSync(`${PROC}/${pid}/task`);

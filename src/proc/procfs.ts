@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { NoSuchProcessError, PrivilegeError } from '../errors.js';
 
-/** Where procfs is mounted; a parameter only so tests can point at crafted trees. */
+/** Where procfs is mounted. */
 export const PROC = '/proc';
 
 /** The error codes that mean "this process (or thread) is no longer there". */

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
-export interface Target {
+interface Target {
   child: ChildProcess;
   pid: number;
   /** The first line the target wrote to stdout (its "ready" signal, often an address). */
@@ -51,7 +51,7 @@ export async function startTarget(t: Cleanup, cmd: string, args: string[], timeo
  * fluoro's CPU % against a second witness, which stays meaningful on a loaded machine where no
  * fixed threshold would.
  */
-export function cpuTimeNs(pid: number): number {
+function cpuTimeNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 }
 

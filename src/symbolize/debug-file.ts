@@ -62,7 +62,8 @@ export function findDebugFile(elf: ElfFile, opts: DebugSearchOptions = {}): ElfF
     const d = isFile(p) ? openIfElf(p) : undefined;
     if (d && d.buildId === id) return d;
   }
-  const link = elf.debugLink;
+  // A debuglink names a file next to the binary: an image in memory has no directory to look in.
+  const link = elf.onDisk ? elf.debugLink : undefined;
   if (!link || link.name.includes('/')) return undefined;
   const dir = dirname(elf.path);
   for (const p of [join(dir, link.name), join(dir, '.debug', link.name), join(root, dir, link.name)]) {

@@ -21,8 +21,3 @@ export function demangle(symbol: string): string {
     return symbol;
   }
 }
-
-/** True when `symbol` looks mangled (worth demangling). */
-export function isMangled(symbol: string): boolean {
-  return symbol.startsWith('_Z') || symbol.startsWith('_R');
-}

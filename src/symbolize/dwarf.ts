@@ -11,12 +11,12 @@ import { findDebugFile, type DebugSearchOptions } from './debug-file.js';
 import { nameStore, type NameStore } from './name-store.js';
 
 /** DWARF (.debug_info + .debug_line + .debug_abbrev + strings) bigger than this is not read. */
-export const MAX_DWARF_BYTES = 512 * 1024 * 1024;
+const MAX_DWARF_BYTES = 512 * 1024 * 1024;
 /** Distinct addresses remembered per file. */
 const MAX_CACHED_ADDRESSES = 65536;
 const SECTIONS = ['.debug_info', '.debug_line', '.debug_abbrev', '.debug_str', '.debug_line_str', '.debug_rnglists', '.debug_ranges', '.debug_aranges'];
 
-export interface SourceFrame {
+interface SourceFrame {
   /** Function name; undefined when DWARF does not name it (callers use the symbol's name). */
   name: string | undefined;
   /** Source file, '' when unknown. */

@@ -8,7 +8,7 @@ import { NotSupportedError } from '../errors.js';
 import { readBounded } from '../proc/procfs.js';
 import { readStoreFile, writeStoreFile } from './name-store.js';
 
-export interface KernelSymbol {
+interface KernelSymbol {
   name: string;
   /** The module, for symbols of loadable modules (also "bpf" and "__builtin__ftrace" trampolines). */
   module?: string;

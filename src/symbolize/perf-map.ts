@@ -8,11 +8,11 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { containerInfo } from '../proc/container.js';
 
 /** Bounds that keep a runaway or hostile map file from costing unbounded memory or time. */
-export const MAX_MAP_BYTES = 64 << 20;
-export const MAX_MAP_ENTRIES = 1_000_000;
+const MAX_MAP_BYTES = 64 << 20;
+const MAX_MAP_ENTRIES = 1_000_000;
 const MAX_NAME = 1024;
 
-export interface PerfMapEntry {
+interface PerfMapEntry {
   start: bigint;
   end: bigint;
   name: string;

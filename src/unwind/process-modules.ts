@@ -1,27 +1,25 @@
 // The executable modules of one live process: which file holds each code address, with the file's
 // unwind table, symbols and load bias. Files are opened as the process sees them (map_files, or
-// its root), so containers work; per-file work is cached by file identity across processes.
+// its root), so containers work; per-file work is cached by file identity across processes. The
+// vDSO is no file: its image is copied from the process and read in memory, never written out.
 
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ElfFile } from '../elf/elf.js';
 import { IdentityCache } from '../elf/cache.js';
-import { unwindTableOf } from '../elf/file-unwind-table.js';
-import type { UnwindTable } from '../elf/unwind-table.js';
+import { frameSections, unwindTableOf } from '../elf/file-unwind-table.js';
+import { UnwindTable } from '../elf/unwind-table.js';
 import { openMappedFile } from '../proc/files.js';
 import { findMapping, readMaps, type Mapping } from '../proc/maps.js';
 import { readMemoryUpTo } from '../proc/memory.js';
-import { symbolizerFor, type NativeSymbolizer } from '../symbolize/native.js';
+import { NativeSymbolizer, symbolizerFor } from '../symbolize/native.js';
 import { ProcessPerfMap } from '../symbolize/perf-map.js';
 import { loadBias, type ModuleLookup, type UnwindModule } from './native.js';
 
 export interface Module extends UnwindModule {
   /** The path as the process names it ("/usr/sbin/nginx", "[vdso]"). */
   name: string;
-  /** A path that reaches the file from here. */
-  file: string;
+  /** A path that reaches the file from here; undefined for the vDSO, which is read from memory. */
+  file: string | undefined;
   start: bigint;
   end: bigint;
   buildId: string;
@@ -37,17 +35,35 @@ export interface NativeSymbol {
 
 const elfCache = new IdentityCache<ElfFile>(256);
 
-/** The vDSO is not a file: its image is copied from the process once per content. */
-function vdsoFile(pid: number, m: Mapping): string | undefined {
+/** What the vDSO's image gives, parsed once per content (every process of a boot maps the same). */
+interface VdsoImage {
+  elf: ElfFile;
+  table: UnwindTable;
+  symbolizer: NativeSymbolizer | undefined;
+}
+
+const vdsoImages = new Map<string, VdsoImage>();
+/** Kernels differ between boots, not within one: a few contents are all a run meets. */
+const MAX_VDSO_IMAGES = 4;
+
+/** The vDSO of process `pid`, from its image copied out of the process. Throws for a bad image. */
+function vdsoImage(pid: number, m: Mapping): VdsoImage | undefined {
   const image = readMemoryUpTo(pid, m.start, Number(m.end - m.start));
   if (image.length < 64) return undefined;
-  const dir = join(tmpdir(), 'fluoro-cache');
-  const path = join(dir, `vdso-${createHash('sha1').update(image).digest('hex').slice(0, 16)}.so`);
-  if (!existsSync(path)) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path, image);
+  const key = createHash('sha1').update(image).digest('hex');
+  const hit = vdsoImages.get(key);
+  if (hit) return hit;
+  const elf = ElfFile.fromImage('[vdso]', image);
+  let symbolizer: NativeSymbolizer | undefined;
+  try {
+    symbolizer = new NativeSymbolizer(elf);
+  } catch {
+    symbolizer = undefined;
   }
-  return path;
+  const parsed = { elf, table: UnwindTable.fromSections(frameSections(elf)), symbolizer };
+  if (vdsoImages.size >= MAX_VDSO_IMAGES) vdsoImages.delete(vdsoImages.keys().next().value!);
+  vdsoImages.set(key, parsed);
+  return parsed;
 }
 
 export class ProcessModules implements ModuleLookup {
@@ -91,18 +107,17 @@ export class ProcessModules implements ModuleLookup {
   }
 
   private load(m: Mapping): Module | undefined {
+    if (m.path === '[vdso]') return this.loadVdso(m);
     let file: string | undefined;
     try {
-      if (m.path === '[vdso]') file = vdsoFile(this.pid, m);
-      else if (m.inode !== 0) file = openMappedFile(this.pid, m).path;
+      if (m.inode !== 0) file = openMappedFile(this.pid, m).path;
     } catch {
       return undefined;
     }
     if (!file) return undefined;
     try {
       const elf = elfCache.get(file, (p) => ElfFile.open(p));
-      // The vDSO's image was copied whole, so its mapping starts at file offset 0.
-      const bias = loadBias(elf, m.path === '[vdso]' ? { start: m.start, offset: 0n } : m);
+      const bias = loadBias(elf, m);
       if (bias === undefined) return undefined;
       let symbolizer: NativeSymbolizer | undefined;
       try {
@@ -114,6 +129,20 @@ export class ProcessModules implements ModuleLookup {
       return { name: m.path, file, start: m.start, end: m.end, buildId: elf.buildId ?? '', bias, table, symbolizer };
     } catch {
       return undefined; // not an ELF file we can read: treated as unknown code
+    }
+  }
+
+  private loadVdso(m: Mapping): Module | undefined {
+    try {
+      const vdso = vdsoImage(this.pid, m);
+      if (!vdso) return undefined;
+      // The image was copied whole, so its mapping starts at offset 0 of the image.
+      const bias = loadBias(vdso.elf, { start: m.start, offset: 0n });
+      if (bias === undefined) return undefined;
+      const { table, symbolizer } = vdso;
+      return { name: m.path, file: undefined, start: m.start, end: m.end, buildId: vdso.elf.buildId ?? '', bias, table, symbolizer };
+    } catch {
+      return undefined; // the process is gone, or its vDSO is not an image we can read
     }
   }
 

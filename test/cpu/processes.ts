@@ -115,6 +115,13 @@ export function buildBusy(dir: string): string {
   return out;
 }
 
+/** clock-loop.c: reads the clock forever in read_clock(), so its time goes to the vDSO. */
+export function buildClockLoop(dir: string): string {
+  const out = join(dir, 'clock-loop');
+  cc('-o', out, join(fixtureDir, 'clock-loop.c'));
+  return out;
+}
+
 /** spin-deep.c over liba.so/libb.so: DEPTH frames through two libraries, spinning in the deepest. */
 export function buildSpinDeep(dir: string): string {
   const lib = (name: string) => {

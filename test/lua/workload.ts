@@ -1,4 +1,4 @@
-// The Lua workload of the nginx tests: three functions that burn CPU in a known proportion, each
+// The Lua workload of the Lua CPU tests (nginx, the luajit command, the console): three functions that burn CPU in a known proportion, each
 // defined on its own line so a line names its function, and LuaJIT's own profiler (jit.profile)
 // running inside the worker as a second opinion.
 //

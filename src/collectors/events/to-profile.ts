@@ -63,7 +63,7 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
     const sym = modules?.symbol(pc);
     if (sym) {
       // With DWARF: one line per inlined call, innermost first, each with its source line.
-      const src = sourceFrames(sym.module.file, sym.vaddr, sym.name);
+      const src = sym.module.file === undefined ? undefined : sourceFrames(sym.module.file, sym.vaddr, sym.name);
       const fn = (n: string, file: string) => b.func({ name: demangle(n), systemName: n, file });
       const lines = src?.map((l) => ({ func: fn(l.name, l.file), line: l.line })) ?? [{ func: fn(sym.name, '') }];
       loc = b.location({ kind: 'native', address: f.addr, ...(mapping ? { mapping } : {}), lines });

@@ -1,6 +1,6 @@
 // A run's profile: the stored document, the flame graph data and function table of a view, files
 // in every output format, an upload from the CLI, and the comparison of two runs.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hostname } from 'node:os';
 import { functionChanges } from '../../analysis/function-changes.js';
 import { UsageError } from '../../errors.js';
@@ -81,7 +81,10 @@ export function profileRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
     return { base: a.run, target: b.run, flame: flameDiff(pa, pb), functions: functionChanges(pa, pb, 50) };
   });
 
-  app.post('/api/uploads', async (req, reply) => {
+  const upload = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (Buffer.isBuffer(req.body)) {
+      throw new UsageError('an upload must be a fluoro profile document in JSON, sent with content-type application/json');
+    }
     const body = bodyObject(req.body);
     if (body.profile === undefined) throw new UsageError('profile is required: a fluoro profile document');
     const profile = fromDocument(body.profile);
@@ -106,5 +109,12 @@ export function profileRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
       { status: 'done', durationMs, profile, summary: { samples, uploaded: true }, warnings: [] },
     );
     return reply.status(201).send(ctx.store.get(id));
+  };
+
+  // An upload is a JSON document. Any other body (a pprof file, gzip, stray bytes) is read as bytes
+  // here only to be answered with a sentence saying so, rather than the framework's bare 415.
+  void app.register(async (scope) => {
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post('/api/uploads', upload);
   });
 }

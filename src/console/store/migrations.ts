@@ -5,13 +5,13 @@
 
 import type Database from 'better-sqlite3';
 
-export interface Migration {
+interface Migration {
   version: number;
   description: string;
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'runs and their profiles',

@@ -34,7 +34,7 @@ export interface RunRecord {
   resultType: string | null;
 }
 
-export interface NewRun {
+interface NewRun {
   kind: string;
   source: 'agent' | 'upload';
   host: string;
@@ -44,7 +44,7 @@ export interface NewRun {
   settings: Record<string, unknown>;
 }
 
-export interface RunFilter {
+interface RunFilter {
   status?: RunStatus;
   kind?: string;
   pid?: number;
@@ -54,7 +54,7 @@ export interface RunFilter {
   before?: number;
 }
 
-export interface RunOutcome {
+interface RunOutcome {
   status: Exclude<RunStatus, 'running'>;
   durationMs: number;
   error?: string;

@@ -17,7 +17,7 @@ export function setToken(t) {
   localStorage.setItem(KEY, t);
 }
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, message) {
     super(message);
     this.status = status;

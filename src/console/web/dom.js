@@ -77,7 +77,7 @@ export function settingsText(run) {
 }
 
 /** What people call each analysis kind. */
-export const KIND_TITLES = { cpu: 'CPU profile', 'lua-bt': 'Lua backtrace', analyze: 'High-CPU analysis' };
+const KIND_TITLES = { cpu: 'CPU profile', 'lua-bt': 'Lua backtrace', analyze: 'High-CPU analysis' };
 
 export function kindTitle(kind) {
   return Object.prototype.hasOwnProperty.call(KIND_TITLES, kind) ? KIND_TITLES[kind] : String(kind);

@@ -8,7 +8,10 @@ import { GCMASK, chunkDisplayName, readGCstr, type RemoteMemory } from './proto.
 import type { LuaJitBuild } from './layout.js';
 import { ffnames } from './vmdef-2.1.js';
 
-/** Field offsets of GC objects in GC64 builds of LuaJIT 2.1 (verified by values.test.ts). */
+/**
+ * Field offsets of GC objects in GC64 builds of LuaJIT 2.1. test/lua/lua-bt.test.ts reads a table
+ * of a real LuaJIT through them and checks its sizes and keys.
+ */
 const TAB = { array: 0x10, metatable: 0x20, node: 0x28, asize: 0x30, hmask: 0x34 };
 const NODE_SIZE = 24; // val, key, next
 const MAX_STRING = 200;
