@@ -10,7 +10,7 @@ export const ExitCode = {
   unsupported: 5,
   targetExited: 6,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export class FluoroError extends Error {
   constructor(

@@ -18,7 +18,10 @@ import ts from 'typescript';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Folders held to the rule (paths relative to the repository). */
-const CHECKED = ['src/elf/', 'src/symbolize/', 'src/formats/', 'src/model/', 'src/proc/', 'src/bpf/', 'src/console/store/', 'src/console/web/'];
+const CHECKED = ['src/'];
+
+/** Imported through a path computed at run time (bin/fluoro.js loads the built main.js). */
+const ENTRY_POINTS = new Set(['src/cli/main.ts\0run']);
 
 interface ModuleInfo {
   /** Names declared here and exported, with whether the file itself uses them besides. */
@@ -159,9 +162,9 @@ function deadExports(root: string): Dead[] {
 const describe = (d: Dead) =>
   `${d.file}: ${d.name} — ${d.kind === 'private' ? 'used only in its own file: make it module-private' : d.kind === 'unused' ? 'used nowhere: delete it' : 'a re-export nobody imports'}`;
 
-test('no dead exports or unused barrels in the folders held to the rule', (t) => {
+test('no dead exports or unused barrels in src/', (t) => {
   const dead = deadExports(repo);
-  const checked = dead.filter((d) => CHECKED.some((f) => d.file.startsWith(f)));
+  const checked = dead.filter((d) => CHECKED.some((f) => d.file.startsWith(f)) && !ENTRY_POINTS.has(`${d.file}\0${d.name}`));
   const elsewhere = dead.filter((d) => !checked.includes(d));
   if (elsewhere.length > 0) t.diagnostic(`outside the checked folders, ${elsewhere.length} dead exports:\n${elsewhere.map(describe).join('\n')}`);
   assert.deepEqual(checked.map(describe), []);

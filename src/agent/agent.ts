@@ -7,7 +7,7 @@ import type { ParamValues } from '../collectors/params.js';
 import type { RuntimeMatch } from '../unwind/detect.js';
 
 // What the console sees of the collectors: their descriptions, runs and results, through the agent.
-export type { CollectorInfo, CollectorResult, Progress, ResultDocument, RunContext } from '../collectors/collector.js';
+export type { CollectorInfo, Progress, ResultDocument } from '../collectors/collector.js';
 export type { ParamSpec, ParamValues } from '../collectors/params.js';
 
 /** One process as `fluoro ps` shows it; strings come from the process and are untrusted. */

@@ -6,7 +6,7 @@
 import { functionCosts } from '../model/summary.js';
 import type { FrameKind, Profile } from '../model/profile.js';
 
-export interface FunctionChange {
+interface FunctionChange {
   name: string;
   kind: FrameKind;
   /** Shares of the whole (0..1) in each profile. */

@@ -5,7 +5,7 @@
 import type { LuaBacktrace, LuaBacktraceFrame, LuaVariable } from '../model/lua-backtrace.js';
 import type { Profile, Sample } from '../model/profile.js';
 
-export interface Place {
+interface Place {
   function: string;
   file: string;
   line: number;

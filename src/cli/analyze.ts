@@ -14,7 +14,7 @@ import { formatBacktraces } from './lua-bt.js';
 import { terminalSafe } from './output.js';
 import { Progress } from './progress.js';
 
-export interface AnalyzeRun {
+interface AnalyzeRun {
   pid: number;
   process: string;
   report: HighCpuReport;
@@ -22,7 +22,7 @@ export interface AnalyzeRun {
   text: string;
 }
 
-export interface AnalyzeOptions {
+interface AnalyzeOptions {
   durationMs: number;
   hz: number;
   snapshots: number;

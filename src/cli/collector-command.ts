@@ -32,7 +32,7 @@ function kebab(name: string): string {
 }
 
 /** The parameter's flags, in commander's syntax without the value. */
-export function flagOf(p: ParamSpec): string {
+function flagOf(p: ParamSpec): string {
   return p.flag ?? `--${kebab(p.name)}`;
 }
 
@@ -56,7 +56,7 @@ function helpOf(p: ParamSpec): string {
 const PLACEHOLDER: Record<ParamSpec['type'], string> = { duration: '<time>', integer: '<n>', choice: '<which>', boolean: '' };
 
 /** Adds a collector's parameters to a command; returns how to read them back from its flags. */
-export function addParamOptions(cmd: Command, params: readonly ParamSpec[]): (flags: Flags) => Record<string, unknown> {
+function addParamOptions(cmd: Command, params: readonly ParamSpec[]): (flags: Flags) => Record<string, unknown> {
   const attributes = new Map<string, string>();
   for (const p of params) {
     const option = new Option(`${flagOf(p)}${PLACEHOLDER[p.type] ? ' ' + PLACEHOLDER[p.type] : ''}`, helpOf(p));

@@ -11,7 +11,7 @@ import { registerDemo } from './demo.js';
 import { luaBtPresenter } from './lua-bt.js';
 import { registerPs } from './ps.js';
 
-export type Register = (program: Command) => void;
+type Register = (program: Command) => void;
 
 // Each presenter is checked against its own prepared state where it is defined.
 const presenters: Record<string, Presenter<never>> = {

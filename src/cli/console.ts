@@ -17,13 +17,13 @@ interface ConsoleFlags {
   token?: string;
 }
 
-export interface ListenAddress {
+interface ListenAddress {
   host: string;
   port: number;
 }
 
 /** "127.0.0.1:7717", "7717", "0.0.0.0", "[::1]:8080" → host and port. */
-export function parseListen(text: string): ListenAddress {
+function parseListen(text: string): ListenAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+))?(?::(\d{1,5}))?$/.exec(text.trim());
   const onlyPort = /^\d{1,5}$/.test(text.trim());
   if (!m || text.trim() === '') throw new UsageError(`--listen must be HOST:PORT, HOST or PORT, not ${JSON.stringify(text)}`);
@@ -33,7 +33,7 @@ export function parseListen(text: string): ListenAddress {
   return { host, port };
 }
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 

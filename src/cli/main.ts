@@ -13,7 +13,7 @@ function version(): string {
   return pkg.version;
 }
 
-export function program(): Command {
+function program(): Command {
   const p = new Command('fluoro')
     .description(
       'See where a live Linux process spends its time, memory and waiting — at the C level and in its own ' +

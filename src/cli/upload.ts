@@ -5,7 +5,7 @@ import { FluoroError, UsageError } from '../errors.js';
 import type { Profile } from '../model/profile.js';
 import { toDocument } from '../model/serialize.js';
 
-export interface UploadMeta {
+interface UploadMeta {
   kind: string;
   pid?: number;
   command?: string;

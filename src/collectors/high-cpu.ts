@@ -7,14 +7,14 @@ import type { KernelSymbols } from './events/to-profile.js';
 import { profileCpu, type CpuProfileResult } from './cpu/profiler.js';
 import { luaBacktraces, type LuaBacktraceResult } from './lua-bt.js';
 
-export interface HighCpuInput {
+interface HighCpuInput {
   profile: Profile;
   cpu: CpuProfileResult;
   /** Undefined when the process runs no LuaJIT. */
   lua: LuaBacktraceResult | undefined;
 }
 
-export interface HighCpuOptions {
+interface HighCpuOptions {
   durationMs: number;
   hz: number;
   snapshots: number;

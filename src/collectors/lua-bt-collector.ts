@@ -22,9 +22,9 @@ export interface LuaBacktracesData {
 }
 
 /** Kept per run: the most frequent groups; a loop that never exits is one group anyway. */
-export const MAX_GROUPS = 50;
+const MAX_GROUPS = 50;
 
-export function luaBacktracesDocument(data: LuaBacktracesData): ResultDocument {
+function luaBacktracesDocument(data: LuaBacktracesData): ResultDocument {
   return { type: 'lua-backtraces', version: 1, data };
 }
 

@@ -12,7 +12,7 @@ import { runtimeByName } from '../unwind/registry.js';
 import type { RawSample } from '../unwind/sample.js';
 import { startCpuCapture } from './cpu/capture.js';
 
-export interface LuaBacktraceOptions {
+interface LuaBacktraceOptions {
   samples: number;
   intervalMs: number;
   locals: boolean;

@@ -27,12 +27,12 @@ export type ParamSpec =
 export type ParamValues = Record<string, number | string | boolean>;
 
 /** How a parameter is named in an error: its API name, or its flag on the command line. */
-export type ParamNamer = (p: ParamSpec) => string;
+type ParamNamer = (p: ParamSpec) => string;
 
 const byName: ParamNamer = (p) => p.name;
 
 /** "10", "10s", "500ms", "2m", "1.5s" → milliseconds; undefined when it is none of those. */
-export function durationMs(text: string): number | undefined {
+function durationMs(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/.exec(text);
   if (!m) return undefined;
   const n = Number(m[1]);

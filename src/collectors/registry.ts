@@ -8,7 +8,3 @@ import { cpuCollector } from './cpu/collector.js';
 import { luaBtCollector } from './lua-bt-collector.js';
 
 export const collectors: readonly Collector[] = [cpuCollector, luaBtCollector, analyzeCollector];
-
-export function collectorByName(name: string): Collector | undefined {
-  return collectors.find((c) => c.name === name);
-}

@@ -11,7 +11,7 @@ export class NotFoundError extends FluoroError {}
 /** A request that conflicts with the state of things (cancel a run that has ended). */
 export class ConflictError extends FluoroError {}
 
-export function statusOf(err: unknown): number {
+function statusOf(err: unknown): number {
   if (err instanceof UsageError || err instanceof ProfileFormatError) return 400;
   if (err instanceof NoSuchProcessError || err instanceof TargetExitedError) return 422;
   if (err instanceof NotFoundError) return 404;

@@ -7,7 +7,7 @@ import type { ParamValues, Progress as AnalysisProgress } from '../agent/agent.j
 import { FluoroError } from '../errors.js';
 import type { RunStore } from './store/store.js';
 
-export interface JobRequest {
+interface JobRequest {
   kind: string;
   pid: number;
   params: unknown;

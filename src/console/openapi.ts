@@ -22,7 +22,7 @@ function paramSchema(p: ParamSpec): Schema {
 }
 
 /** The schema name of a collector's parameters: "cpu" → "CpuParams", "lua-bt" → "LuaBtParams". */
-export function paramsSchemaName(kind: string): string {
+function paramsSchemaName(kind: string): string {
   return kind.split(/[^A-Za-z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('') + 'Params';
 }
 

@@ -16,7 +16,7 @@ import { runRoutes } from './routes/runs.js';
 import { CSP, staticRoutes } from './static.js';
 import type { RunStore } from './store/store.js';
 
-export interface ConsoleOptions {
+interface ConsoleOptions {
   agent: Agent;
   store: RunStore;
   token: string;

@@ -9,7 +9,7 @@ import { functionCosts, type FunctionCost } from '../model/summary.js';
 import { VIEWS, view as languageView, type View } from '../model/views.js';
 
 export type Lang = View;
-export const LANGS: readonly Lang[] = VIEWS;
+const LANGS: readonly Lang[] = VIEWS;
 
 export function parseLang(v: unknown): Lang {
   if (v === undefined || v === '') return 'mixed';
@@ -30,7 +30,7 @@ export function parseFormat(v: unknown): FormatName {
   return v as FormatName;
 }
 
-export function withLang(p: Profile, lang: Lang): Profile {
+function withLang(p: Profile, lang: Lang): Profile {
   return languageView(p, lang);
 }
 
@@ -39,7 +39,7 @@ export function withLang(p: Profile, lang: Lang): Profile {
  * Each frame becomes a location of its own (inlined frames included, in the right order); the
  * result is for drawing and tables, not for export.
  */
-export function inverted(p: Profile): Profile {
+function inverted(p: Profile): Profile {
   const locs = new Map<string, Location>();
   const funcs: Func[] = [];
   const locOf = (f: Frame): Location => {
@@ -68,7 +68,7 @@ export function view(p: Profile, lang: Lang, invert: boolean): Profile {
   return invert ? inverted(shown) : shown;
 }
 
-export interface FunctionsTable {
+interface FunctionsTable {
   total: number;
   unit: string;
   rows: FunctionCost[];

@@ -5,17 +5,17 @@
 import { CfaKind, RaKind, RbpKind, type UnwindRule, type UnwindTable } from '../elf/unwind-table.js';
 import { UCONTEXT_OFFSETS } from './native/signal-frame.js';
 
-export { loadBias, type FileMapping } from './native/load-bias.js';
+export { loadBias } from './native/load-bias.js';
 
 /** Registers at capture; rip, rsp and rbp are required, the other GPRs help only the leaf frame. */
-export interface Registers {
+interface Registers {
   rip: bigint;
   rsp: bigint;
   rbp: bigint;
   [reg: string]: bigint | undefined;
 }
 
-export interface StackWindow {
+interface StackWindow {
   /** Address of bytes[0]: rsp at capture. */
   start: bigint;
   bytes: Buffer;

@@ -26,7 +26,7 @@ export interface Module extends UnwindModule {
   symbolizer: NativeSymbolizer | undefined;
 }
 
-export interface NativeSymbol {
+interface NativeSymbol {
   name: string;
   /** File vaddr of the address. */
   vaddr: number;

@@ -22,7 +22,7 @@ export type RawFrame =
   /** A frame a runtime plugin already understood (a Lua function, a builtin, …): its key and payload. */
   | { kind: 'runtime'; runtime: RuntimeName; key: string; frame: unknown };
 
-export interface Rewritten {
+interface Rewritten {
   frames: RawFrame[];
   end: UnwindEnd;
   /** Labels for the sample (e.g. the request's URI). */
@@ -57,7 +57,7 @@ export interface RuntimeProcess extends StackRewriter {
   snapshots?(): Snapshots;
 }
 
-export interface AttachOptions {
+interface AttachOptions {
   /** Label samples with the request each one served (nginx + Lua). */
   byRequest: boolean;
   /** Problems met along the way, for the summary. */

@@ -7,7 +7,7 @@ export const REGISTER_NAMES = [
   'rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi',
   'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
 ] as const;
-export type RegisterName = (typeof REGISTER_NAMES)[number];
+type RegisterName = (typeof REGISTER_NAMES)[number];
 export type Registers = Record<RegisterName, bigint>;
 
 /** One frame of the BPF LuaJIT walk (struct lj_frame in bpf/include/luajit.h). */
@@ -22,7 +22,7 @@ export interface LuaRawFrame {
 }
 
 /** What the BPF LuaJIT walker saw at the sample: the record's LuaJIT section. */
-export interface LuaWalk {
+interface LuaWalk {
   /** LJ_STATUS_* (see src/unwind/luajit/layout.ts, LjStatus). */
   status: number;
   L: bigint;

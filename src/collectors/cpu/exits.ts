@@ -2,7 +2,7 @@
 // name (bpf/include/cpu.h and unwind.h; record.ts and kernel-unwind.ts map names to indexes), in
 // words, and the one line that sums up a run's losses.
 
-export type ExitKind = 'lost' | 'shortened' | 'filtered';
+type ExitKind = 'lost' | 'shortened' | 'filtered';
 
 /** Every reason, by the name stats().exits uses. */
 export const EXIT_REASONS = {

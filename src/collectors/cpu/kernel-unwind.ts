@@ -27,7 +27,7 @@ export const UNWIND_ROWS_PER_CHUNK = 512;
 export const UNWIND_MAX_FILES = 4096;
 export const UNWIND_MAX_RULES = 65536;
 /** Rows per file must stay below this: the BPF search halves at most UNWIND_ROW_SEARCH_STEPS times. */
-export const UNWIND_MAX_FILE_ROWS = 1 << 24;
+const UNWIND_MAX_FILE_ROWS = 1 << 24;
 export const UNWIND_PC_EXACT = 1n << 63n;
 export const UNWIND_FLAG_KERNEL_MODE = 1;
 
@@ -62,7 +62,7 @@ export const Layout = {
 } as const;
 
 /** A rule the BPF walker evaluates: everything of an UnwindRow but its pc. */
-export type KernelRule = Omit<UnwindRow, 'pc'>;
+type KernelRule = Omit<UnwindRow, 'pc'>;
 
 const UNSUPPORTED: KernelRule = { cfaKind: KCfa.unsupported, cfaReg: 0, cfaOffset: 0, rbpKind: KRbp.unknown, rbpOffset: 0, raKind: KRa.unsupported, raOffset: 0 };
 const NONE: KernelRule = { cfaKind: KCfa.none, cfaReg: 0, cfaOffset: 0, rbpKind: KRbp.same, rbpOffset: 0, raKind: KRa.unsupported, raOffset: 0 };
@@ -106,7 +106,7 @@ export function kernelRule(r: UnwindRow): KernelRule {
   return { cfaKind, cfaReg: r.cfaReg, cfaOffset: r.cfaOffset, rbpKind, rbpOffset, raKind, raOffset };
 }
 
-export interface CompiledTables {
+interface CompiledTables {
   /** File id of each table. */
   fileIds: Map<UnwindTable, number>;
   rows: Buffer;
@@ -184,7 +184,7 @@ export function encodeRule(k: KernelRule): Buffer {
   return b;
 }
 
-export interface KernelMapping {
+interface KernelMapping {
   start: bigint;
   end: bigint;
   bias: bigint;
@@ -208,7 +208,7 @@ export function encodeProc(mappings: readonly KernelMapping[]): Buffer {
 }
 
 /** One sample, unwound in the kernel. */
-export interface KernelUnwoundSample {
+interface KernelUnwoundSample {
   pid: number;
   tid: number;
   cpu: number;
@@ -258,7 +258,7 @@ export function decodeKernelUnwoundSample(data: Uint8Array): KernelUnwoundSample
   };
 }
 
-export interface KernelUnwindOptions {
+interface KernelUnwindOptions {
   pids: number[];
   /** The targets' modules, with their tables built (ProcessModules.preload()). */
   modules: (pid: number) => ProcessModules | undefined;
@@ -270,7 +270,7 @@ export interface KernelUnwindOptions {
   onError?(error: unknown): void;
 }
 
-export interface KernelUnwindCapture extends CpuCapture {
+interface KernelUnwindCapture extends CpuCapture {
   /** What was loaded into the maps. */
   tables: { files: number; rows: number; rules: number; unsupportedRows: number; skippedTables: number; mappings: number };
 }

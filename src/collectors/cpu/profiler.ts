@@ -13,7 +13,7 @@ import { StackCounter, type ProcessContext, type StackStats } from '../events/st
 import { userspaceUnwinder, type Unwinder } from './unwinders.js';
 import { toProfile, type KernelSymbols } from '../events/to-profile.js';
 
-export interface CpuProfileOptions {
+interface CpuProfileOptions {
   pids?: number[];
   all?: boolean;
   durationMs: number;

@@ -17,7 +17,7 @@ const KERNEL_UNWINDER_NEEDS: readonly BpfFeature[] = [
   'btf', 'ringbuf', 'bpf_ringbuf_output', 'bpf_get_current_task_btf', 'bpf_get_stack', 'bpf_probe_read_user', 'bpf_task_pt_regs', 'bpf_loop',
 ];
 
-export interface CpuSamplerBuild {
+interface CpuSamplerBuild {
   /** bpf/.output/<object>.bpf.o */
   object: 'cpu' | 'cpu-noloop';
   /** const volatile globals that follow the kernel's features. */

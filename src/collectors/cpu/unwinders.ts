@@ -10,9 +10,9 @@ import type { RawFrame } from '../../unwind/runtime.js';
 import type { ProcessContext, StackCounter } from '../events/stacks.js';
 
 export const UNWINDERS = ['userspace', 'kernel'] as const;
-export type UnwinderName = (typeof UNWINDERS)[number];
+type UnwinderName = (typeof UNWINDERS)[number];
 
-export interface UnwinderStart {
+interface UnwinderStart {
   pids: number[];
   all: boolean;
   hz: number;

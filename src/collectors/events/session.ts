@@ -38,7 +38,7 @@ export interface SamplingSession {
   stop(): void;
 }
 
-export interface SessionOptions<T> {
+interface SessionOptions<T> {
   /** Opened, not yet loaded; the session owns it from here and closes it. */
   obj: BpfObject;
   /** Where the programs attach, in order. */

@@ -6,7 +6,7 @@ import type { RawSample } from '../../unwind/sample.js';
 import { unwind, type UnwindEnd } from '../../unwind/native.js';
 
 /** How a sample's user stack ended: an unwind's end, or no user registers to start from. */
-export type StackEnd = UnwindEnd | 'no-user-regs';
+type StackEnd = UnwindEnd | 'no-user-regs';
 import type { ProcessModules } from '../../unwind/process-modules.js';
 import type { RawFrame, StackRewriter } from '../../unwind/runtime.js';
 

@@ -14,7 +14,7 @@ export interface KernelSymbols {
   name(addr: bigint): string | undefined;
 }
 
-export interface ToProfileInput {
+interface ToProfileInput {
   stacks: Iterable<CountedStack>;
   modules: (pid: number) => ProcessModules | undefined;
   kernel: KernelSymbols | undefined;

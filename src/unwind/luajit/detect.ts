@@ -23,7 +23,7 @@ const INTERP_MIN_BYTES = 4096;
 const INTERP_CFA_OFFSET = 80;
 
 /** Cheap check from the symbols alone: does this ELF carry a LuaJIT VM? */
-export function hasLuaJit(symbols: SymbolTable): boolean {
+function hasLuaJit(symbols: SymbolTable): boolean {
   return symbols.byName('luaJIT_setmode') !== undefined;
 }
 
@@ -96,4 +96,3 @@ export function detectLuaJit(path: string, displayPath = path): LuaJitBinary | u
   return found ?? undefined;
 }
 
-export { INTERP_CFA_OFFSET };

@@ -35,7 +35,7 @@ const bcB = (ins: number) => ins >>> 24;
 const bcC = (ins: number) => (ins >>> 16) & 0xff;
 const bcD = (ins: number) => ins >>> 16;
 
-export interface SlotName {
+interface SlotName {
   kind: 'local' | 'global' | 'field' | 'method' | 'upvalue' | 'for iterator';
   name: string;
 }
@@ -49,7 +49,7 @@ function kstr(mem: RemoteMemory, layout: ProtoLayout, p: ProtoInfo, idx: number)
 }
 
 /** What the slot `slot` holds at bytecode position `pos` of `p`, as far as the bytecode tells. */
-export function slotName(
+function slotName(
   mem: RemoteMemory,
   layout: ProtoLayout,
   p: ProtoInfo,
@@ -101,7 +101,7 @@ export function slotName(
 }
 
 /** The first `count` instructions of a prototype (bounded by its size). */
-export function readCode(mem: RemoteMemory, p: ProtoInfo, count: number): Uint32Array | undefined {
+function readCode(mem: RemoteMemory, p: ProtoInfo, count: number): Uint32Array | undefined {
   const n = Math.min(count, p.sizebc);
   const raw = mem.read(p.bc, 4 * n);
   if (!raw) return undefined;

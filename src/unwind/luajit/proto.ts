@@ -15,7 +15,7 @@ const MAX_BYTECODES = 1 << 20;
 const MAX_NAME = 4096;
 const MAX_DEBUG_INFO = 1 << 20;
 
-export interface LocalVar {
+interface LocalVar {
   name: string;
   /** Bytecode range [start, end) in which the variable is live. */
   start: number;
@@ -129,7 +129,7 @@ export function decodeVarinfo(b: Buffer): { vars: LocalVar[]; end: number | unde
 }
 
 /** Reads and decodes the prototype at `addr`; undefined if it cannot be read or is implausible. */
-export function readProto(mem: RemoteMemory, layout: ProtoLayout, size: number, addr: bigint): ProtoInfo | undefined {
+function readProto(mem: RemoteMemory, layout: ProtoLayout, size: number, addr: bigint): ProtoInfo | undefined {
   const header = mem.read(addr, size);
   if (!header) return undefined;
   const sizebc = u32(header, layout.sizebc);

@@ -59,7 +59,7 @@ function findVm(pid: number, modules: ProcessModules): { binary: LuaJitBinary; b
  * Finds the LuaJIT VM of a process and what the walker needs to know of it; undefined when the
  * process runs no LuaJIT. Throws NotSupportedError for a LuaJIT build fluoro cannot read safely.
  */
-export function prepareLuaProcess(pid: number, modules: ProcessModules, warnings: string[] = []): LuaProcess | undefined {
+function prepareLuaProcess(pid: number, modules: ProcessModules, warnings: string[] = []): LuaProcess | undefined {
   const found = findVm(pid, modules);
   if (!found) return undefined;
   const mem = processMemory(pid);

@@ -4,12 +4,12 @@
 // separated by entry markers, innermost first. The k-th run of VM frames from the leaf is replaced
 // by the k-th group of Lua frames.
 
-export interface SpliceFrame<N, L> {
+interface SpliceFrame<N, L> {
   native?: N;
   lua?: L;
 }
 
-export interface SpliceInput<N, L> {
+interface SpliceInput<N, L> {
   /** Native frames, leaf first. */
   native: readonly N[];
   /** Lua frame groups, innermost entry first; each group leaf first. */

@@ -24,17 +24,17 @@ const TAGS: Record<number, LuaType> = {
   0xfffffff7: 'function', 0xfffffff6: 'trace', 0xfffffff5: 'cdata', 0xfffffff4: 'table', 0xfffffff3: 'userdata',
 };
 
-export function itype(v: bigint): number {
+function itype(v: bigint): number {
   return Number(BigInt.asUintN(32, BigInt.asIntN(64, v) >> 47n));
 }
 
 /** The Lua type of a TValue. */
-export function typeOf(v: bigint): LuaType {
+function typeOf(v: bigint): LuaType {
   const t = itype(v);
   return t >= 0xfffffff3 ? TAGS[t]! : 'number';
 }
 
-export function formatNumber(n: number): string {
+function formatNumber(n: number): string {
   if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
   if (Number.isNaN(n)) return 'nan';
   if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';

@@ -4,7 +4,7 @@
 import type { LuaJitLayout } from './layout.js';
 import { GCMASK, type RemoteMemory } from './proto.js';
 
-export interface VmState {
+interface VmState {
   G: bigint;
   mainL: bigint;
   /** The coroutine currently running (or last run) in this VM. */
@@ -37,9 +37,4 @@ export function readVm(mem: RemoteMemory, lay: LuaJitLayout, G: bigint): VmState
 export function vmOfState(mem: RemoteMemory, lay: LuaJitLayout, L: bigint): VmState | undefined {
   const G = u64(mem, L + BigInt(lay.L_glref));
   return G === undefined ? undefined : readVm(mem, lay, G & GCMASK);
-}
-
-/** The global_State implied by the interpreter's DISPATCH register (r14) at a sample. */
-export function vmOfDispatch(mem: RemoteMemory, lay: LuaJitLayout, r14: bigint): VmState | undefined {
-  return readVm(mem, lay, r14 - BigInt(lay.dispatch));
 }

@@ -3,7 +3,7 @@
 
 import type { ElfFile } from '../../elf/elf.js';
 
-export interface FileMapping {
+interface FileMapping {
   /** Start address of the mapping in the process. */
   start: bigint;
   /** File offset the mapping starts at (page aligned, as in /proc/PID/maps). */

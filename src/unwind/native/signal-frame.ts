@@ -25,5 +25,3 @@ export const UCONTEXT_OFFSETS = {
   rip: GREGS + 16 * 8,
 } as const;
 
-/** The restorer's two instructions: mov $15,%eax (b8 0f 00 00 00); syscall (0f 05). */
-export const RESTORE_RT_CODE = Buffer.from([0xb8, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05]);
