@@ -14,7 +14,8 @@
 #define OFFSET_MASK 0xffff
 
 _Static_assert(SCRATCH_BYTES <= OFFSET_MASK + 1, "scratch offsets must fit the verifier mask");
-_Static_assert(sizeof(struct cpu_sample) == 232, "record header layout");
+_Static_assert(sizeof(struct cpu_sample) == 192, "record header layout");
+_Static_assert(sizeof(struct cpu_section) == 8 && sizeof(struct lj_section) == 48, "section layouts");
 
 /* Configuration, fixed before load so the verifier can prune what is switched off. */
 const volatile bool all_processes = false;   /* every process but ours, instead of targets */
@@ -168,33 +169,34 @@ static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp, _
 	return end;
 }
 
-/* The Lua frames of a LuaJIT process, when the sample is on its VM's thread. Returns the bytes
- * of frames written at `out`. A separate function keeps the verifier's view of each part small. */
-static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
+/* LuaJIT's section sits right after the record's header: its fixed part at a fixed offset, which
+ * keeps the verifier's view simple, then the frames, the copied slots and the request's URI. */
+#define LJ_SECTION_AT (sizeof(struct cpu_sample))
+#define LJ_FRAMES_AT (LJ_SECTION_AT + sizeof(struct cpu_section) + sizeof(struct lj_section))
+
+_Static_assert(sizeof(struct cpu_section) + sizeof(struct lj_section) + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES +
+	       CPU_LUA_URI_BYTES == CPU_SECTIONS_MAX_BYTES, "the section bound in cpu.h");
+
+static __always_inline struct lj_section *lj_section_of(__u8 *buf)
 {
-	struct cpu_sample *s = (struct cpu_sample *)buf;
+	return (struct lj_section *)(buf + LJ_SECTION_AT + sizeof(struct cpu_section));
+}
+
+/* The Lua frames of a LuaJIT process, when the sample is on its VM's thread, into the section's
+ * fixed part and after it. Returns the bytes of frames written; 0 (and no section) otherwise. A
+ * separate function keeps the verifier's view of each part small. */
+static __noinline __u32 walk_lua(__u8 *buf, __u32 tgid, __u32 tid)
+{
+	struct lj_section *sec = lj_section_of(buf);
 	struct lj_proc *p = bpf_map_lookup_elem(&lj_procs, &tgid);
 	struct lj_walk w = {};
-	struct lj_frame *out;
 
-	s->lua_L = 0;
-	s->lua_cframe = 0;
-	s->lua_vmstate = 0;
-	s->lua_top = 0;
-	s->lua_frames = 0;
-	s->lua_status = LJ_STATUS_NONE;
-	s->lua_slot_frames = 0;
-	s->lua_request = 0;
-	s->lua_uri_len = 0;
 	if (!p || tid != (p->vm_tid ? p->vm_tid : tgid))
 		return 0;
-	/* The caller checked this bound too, but the compiler may drop a repeated check; the
-	 * verifier needs to see it here. */
-	asm volatile("" : "+r"(offset));
-	if (offset > sizeof(*s) + 2 * FRAME_BYTES)
-		return leave(CPU_COUNTER_PART_BOUNDS);
-	out = (struct lj_frame *)(buf + offset);
-	lj_walk(p, &s->regs, out, &w);
+	sec->request = 0;
+	sec->uri_len = 0;
+	sec->slot_frames = 0;
+	lj_walk(p, &((struct cpu_sample *)buf)->regs, (struct lj_frame *)(buf + LJ_FRAMES_AT), &w);
 	if (w.status == LJ_STATUS_NO_G)
 		count(CPU_COUNTER_LUA_NO_G);
 	else if (w.status == LJ_STATUS_READ_FAIL)
@@ -203,37 +205,37 @@ static __noinline __u32 walk_lua(__u8 *buf, __u32 offset, __u32 tgid, __u32 tid)
 		count(CPU_COUNTER_LUA_TRUNCATED);
 	if (w.bad)
 		count(CPU_COUNTER_LUA_BAD_FRAME);
-	s->lua_L = w.L;
-	s->lua_cframe = w.cframe;
-	s->lua_vmstate = w.vmstate;
-	s->lua_status = w.status;
-	s->lua_top = w.top;
+	sec->L = w.L;
+	sec->cframe = w.cframe;
+	sec->vmstate = w.vmstate;
+	sec->status = w.status;
+	sec->top = w.top;
 	if (w.L && (w.status == LJ_STATUS_OK || w.status == LJ_STATUS_TRUNCATED) &&
-	    bpf_probe_read_user(&s->lua_request, 8, (void *)(w.L + p->lay.L_exdata)))
+	    bpf_probe_read_user(&sec->request, 8, (void *)(w.L + p->lay.L_exdata)))
 		count(CPU_COUNTER_LUA_URI);
 	if (w.nframes > LJ_MAX_FRAMES)
 		w.nframes = LJ_MAX_FRAMES;
-	s->lua_frames = w.nframes;
-	s->lua_slot_frames = w.slot_frames > LJ_SLOT_FRAMES ? LJ_SLOT_FRAMES : w.slot_frames;
+	sec->frames = w.nframes;
+	sec->slot_frames = w.slot_frames > LJ_SLOT_FRAMES ? LJ_SLOT_FRAMES : w.slot_frames;
 	return (__u32)w.nframes * sizeof(struct lj_frame);
 }
 
 /* The slots the walk copied (LJ_PROC_SLOTS), appended after the frames. Returns their bytes. */
-static __noinline __u32 append_slots(__u8 *buf, __u32 offset, __u32 frames)
+static __noinline __u32 append_slots(__u8 *buf, __u32 offset)
 {
-	struct cpu_sample *s = (struct cpu_sample *)buf;
-	__u32 zero = 0;
+	struct lj_section *sec = lj_section_of(buf);
+	__u32 zero = 0, frames = sec->slot_frames;
 	__u64 bytes;
 	struct lj_slots *slots;
 
-	s->lua_slot_frames = 0;
+	sec->slot_frames = 0;
 	if (!frames)
 		return 0;
 	slots = bpf_map_lookup_elem(&lj_slots, &zero);
 	if (!slots)
 		return leave(CPU_COUNTER_LUA_SLOTS);
 	asm volatile("" : "+r"(offset));
-	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
+	if (offset > LJ_FRAMES_AT + CPU_LUA_FRAME_BYTES)
 		return leave(CPU_COUNTER_PART_BOUNDS);
 	bytes = (__u64)frames * LJ_SLOTS * 8;
 	asm volatile("" : "+r"(bytes));
@@ -241,7 +243,7 @@ static __noinline __u32 append_slots(__u8 *buf, __u32 offset, __u32 frames)
 		return leave(CPU_COUNTER_PART_BOUNDS);
 	if (bpf_probe_read_kernel(buf + offset, bytes, slots))
 		return leave(CPU_COUNTER_LUA_SLOTS);
-	s->lua_slot_frames = frames;
+	sec->slot_frames = frames;
 	return bytes;
 }
 
@@ -249,15 +251,15 @@ static __noinline __u32 append_slots(__u8 *buf, __u32 offset, __u32 frames)
  * userspace could read it, the request may be another. Returns the bytes appended. */
 static __noinline __u32 append_uri(__u8 *buf, __u64 offset, __u32 tgid)
 {
-	struct cpu_sample *s = (struct cpu_sample *)buf;
+	struct lj_section *sec = lj_section_of(buf);
 	struct lj_proc *p = bpf_map_lookup_elem(&lj_procs, &tgid);
 	struct { __u64 len, data; } uri = {};
 	__u64 len;
 	__u8 *dst;
 
-	if (!p || !p->uri_off || !s->lua_request)
+	if (!p || !p->uri_off || !sec->request)
 		return 0;
-	if (bpf_probe_read_user(&uri, sizeof(uri), (void *)(s->lua_request + p->uri_off)))
+	if (bpf_probe_read_user(&uri, sizeof(uri), (void *)(sec->request + p->uri_off)))
 		return leave(CPU_COUNTER_LUA_URI);
 	len = uri.len;
 	if (len == 0)
@@ -266,13 +268,38 @@ static __noinline __u32 append_uri(__u8 *buf, __u64 offset, __u32 tgid)
 		len = CPU_LUA_URI_BYTES;
 	asm volatile("" : "+r"(len));
 	asm volatile("" : "+r"(offset));
-	if (offset > CPU_RECORD_MAX_BYTES - CPU_MAX_STACK_BYTES - CPU_LUA_URI_BYTES || len > CPU_LUA_URI_BYTES)
+	if (offset > LJ_FRAMES_AT + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES || len > CPU_LUA_URI_BYTES)
 		return leave(CPU_COUNTER_PART_BOUNDS);
 	dst = buf + offset;
 	if (bpf_probe_read_user(dst, len, (void *)uri.data))
 		return leave(CPU_COUNTER_LUA_URI);
-	s->lua_uri_len = len < uri.len ? len : uri.len;
-	return s->lua_uri_len;
+	sec->uri_len = len < uri.len ? len : uri.len;
+	return sec->uri_len;
+}
+
+/* The runtime sections of the record (LuaJIT's, when the sample is on a published VM's thread),
+ * at LJ_SECTION_AT. Returns their bytes, 0 when the sample met no runtime. */
+static __noinline __u32 runtime_sections(__u8 *buf, __u32 tgid, __u32 tid)
+{
+	struct cpu_section *head = (struct cpu_section *)(buf + LJ_SECTION_AT);
+	struct lj_proc *p = bpf_map_lookup_elem(&lj_procs, &tgid);
+	__u32 offset;
+
+	if (!p || tid != (p->vm_tid ? p->vm_tid : tgid))
+		return 0;
+	offset = LJ_FRAMES_AT + walk_lua(buf, tgid, tid);
+	if (offset > LJ_FRAMES_AT + CPU_LUA_FRAME_BYTES)
+		return leave(CPU_COUNTER_BOUNDS);
+	offset += append_slots(buf, offset);
+	if (offset > LJ_FRAMES_AT + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES)
+		return leave(CPU_COUNTER_BOUNDS);
+	offset += append_uri(buf, offset, tgid);
+	if (offset > LJ_SECTION_AT + CPU_SECTIONS_MAX_BYTES)
+		return leave(CPU_COUNTER_BOUNDS);
+	head->tag = CPU_SECTION_LUAJIT;
+	head->bytes = offset - LJ_SECTION_AT - sizeof(*head);
+	head->pad = 0;
+	return offset - LJ_SECTION_AT;
 }
 
 SEC("perf_event")
@@ -316,6 +343,10 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	}
 
 	offset = sizeof(*s);
+	s->section_bytes = runtime_sections(buf, tgid, (__u32)id);
+	offset += s->section_bytes;
+	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES)
+		return leave(CPU_COUNTER_BOUNDS);
 	if (kernel_stacks && (s->flags & CPU_FLAG_KERNEL_MODE)) {
 		n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, 0);
 		if (n > 0 && n <= FRAME_BYTES)
@@ -324,7 +355,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 			count(CPU_COUNTER_KERNEL_STACK);
 	}
 	offset += kernel_bytes;
-	if (offset > sizeof(*s) + FRAME_BYTES)
+	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + FRAME_BYTES)
 		return leave(CPU_COUNTER_BOUNDS);
 	n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, BPF_F_USER_STACK);
 	if (n > 0 && n <= FRAME_BYTES)
@@ -332,21 +363,12 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	else
 		count(CPU_COUNTER_FP_STACK);
 	offset += user_bytes;
-	if (offset > sizeof(*s) + 2 * FRAME_BYTES)
+	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + 2 * FRAME_BYTES)
 		return leave(CPU_COUNTER_BOUNDS);
 
 	s = (struct cpu_sample *)buf;
 	s->kernel_frames = kernel_bytes / 8;
 	s->user_frames = user_bytes / 8;
-	offset += walk_lua(buf, offset, tgid, (__u32)id);
-	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES)
-		return leave(CPU_COUNTER_BOUNDS);
-	offset += append_slots(buf, offset, s->lua_slot_frames);
-	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES)
-		return leave(CPU_COUNTER_BOUNDS);
-	offset += append_uri(buf, offset, tgid);
-	if (offset > sizeof(*s) + 2 * FRAME_BYTES + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + CPU_LUA_URI_BYTES)
-		return leave(CPU_COUNTER_BOUNDS);
 	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
 	if (!s->stack_bytes && s->regs.rsp && stack_bytes_max)
 		count(CPU_COUNTER_USER_STACK);

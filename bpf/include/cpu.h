@@ -53,11 +53,11 @@ struct cpu_regs {
 	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-/* A record is this header followed by, contiguously: kernel_frames kernel addresses (u64),
- * user_frames frame-pointer user addresses (u64), lua_frames struct lj_frame (24 bytes each),
- * lua_slot_frames copies of Lua stack slots (LJ_SLOTS u64 each), lua_uri_len bytes of the
- * request's URI, then stack_bytes bytes of user stack copied from regs.rsp upward. Only the used
- * length is emitted. */
+/* A record is this header followed by, contiguously: section_bytes of runtime sections (each a
+ * struct cpu_section and its body: what one runtime's walker saw, e.g. LuaJIT's, laid out in that
+ * runtime's own header), kernel_frames kernel addresses (u64), user_frames frame-pointer user
+ * addresses (u64), then stack_bytes bytes of user stack copied from regs.rsp upward. Only the used
+ * length is emitted; a sample that met no runtime carries no section. */
 struct cpu_sample {
 	__u64 time_ns;                       /* bpf_ktime_get_ns, CLOCK_MONOTONIC */
 	__u32 pid;                           /* tgid */
@@ -69,22 +69,24 @@ struct cpu_sample {
 	__u16 kernel_frames;
 	__u16 user_frames;
 	__u32 stack_bytes;
-	/* The LuaJIT walk (bpf/luajit_walk.h), when the process runs a VM fluoro was told about. */
-	__u64 lua_L;                         /* the running lua_State */
-	__u64 lua_cframe;                    /* its C frame: where the VM was entered from C */
-	__u64 lua_top;                       /* L->top: the end of the innermost frame's slots */
-	__s32 lua_vmstate;
-	__u16 lua_frames;                    /* struct lj_frame records, after the user frames */
-	__u8 lua_status;                     /* LJ_STATUS_* */
-	__u8 lua_slot_frames;                /* LJ_SLOTS u64 slot values each, after the frames */
-	__u64 lua_request;                   /* L->exdata: for ngx_lua, the request (ngx_http_request_t *) */
-	__u16 lua_uri_len;                   /* bytes of the request's URI, after the slots */
-	__u16 lua_pad[3];
+	__u16 section_bytes;                 /* runtime sections, right after this header */
+	__u16 pad[3];
 };
+
+/* One runtime's part of a record: `bytes` of body follow this header. */
+struct cpu_section {
+	__u16 tag;                           /* CPU_SECTION_* */
+	__u16 bytes;
+	__u32 pad;
+};
+
+#define CPU_SECTION_LUAJIT 1                 /* struct lj_section and its frames, slots, URI */
+
+/* Room for every section a record can carry (one today: LuaJIT's, see luajit.h). */
+#define CPU_SECTIONS_MAX_BYTES (8 + 48 + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + CPU_LUA_URI_BYTES)
 
 /* Worst-case record length: the scratch buffer each CPU builds its record in. */
 #define CPU_RECORD_MAX_BYTES \
-	(sizeof(struct cpu_sample) + 2 * CPU_MAX_FRAMES * 8 + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + \
-	 CPU_LUA_URI_BYTES + CPU_MAX_STACK_BYTES)
+	(sizeof(struct cpu_sample) + CPU_SECTIONS_MAX_BYTES + 2 * CPU_MAX_FRAMES * 8 + CPU_MAX_STACK_BYTES)
 
 #endif

@@ -73,7 +73,23 @@ struct lj_frame {
 	__u8 pad[2];
 };
 
-/* sample.lua_status */
+/* LuaJIT's section of a CPU record (CPU_SECTION_LUAJIT in cpu.h): the walk's state, then `frames`
+ * struct lj_frame, `slot_frames` copies of LJ_SLOTS slot values (u64) and `uri_len` bytes of the
+ * request's URI. */
+struct lj_section {
+	__u64 L;             /* the running lua_State */
+	__u64 cframe;        /* its C frame: where the VM was entered from C */
+	__u64 top;           /* L->top: the end of the innermost frame's slots */
+	__s32 vmstate;
+	__u16 frames;
+	__u8 status;         /* LJ_STATUS_* */
+	__u8 slot_frames;
+	__u64 request;       /* L->exdata: for ngx_lua, the request (ngx_http_request_t *) */
+	__u16 uri_len;
+	__u16 pad[3];
+};
+
+/* lj_section.status */
 #define LJ_STATUS_NONE 0       /* not a LuaJIT process, or not its VM thread */
 #define LJ_STATUS_OK 1         /* frames recorded */
 #define LJ_STATUS_IDLE 2       /* the VM is not running Lua on this thread (cframe is NULL) */

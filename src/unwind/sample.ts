@@ -22,7 +22,7 @@ export interface LuaRawFrame {
 }
 
 /** What the BPF LuaJIT walker saw at the sample: the record's LuaJIT section. */
-interface LuaWalk {
+export interface LuaWalk {
   /** LJ_STATUS_* (see src/unwind/luajit/layout.ts, LjStatus). */
   status: number;
   L: bigint;

@@ -1,9 +1,11 @@
-// Decoding of the records bpf/cpu.bpf.c writes (struct cpu_sample in bpf/include/cpu.h, then
-// kernel frames, frame-pointer user frames and the user stack window). The constants mirror the
-// header; record.test.ts compiles the header and fails on any drift.
+// Decoding of the records bpf/cpu.bpf.c writes (struct cpu_sample in bpf/include/cpu.h, then the
+// runtime sections, kernel frames, frame-pointer user frames and the user stack window). Each
+// runtime section is decoded by its runtime (LuaJIT's: src/unwind/luajit/section.ts). The constants
+// mirror the header; record.test.ts compiles the header and fails on any drift.
 import type { ExitIndexes } from './exits.js';
 
-import { REGISTER_NAMES, type LuaRawFrame, type RawSample, type Registers } from '../../unwind/sample.js';
+import { decodeLuaSection, NO_LUA_WALK } from '../../unwind/luajit/section.js';
+import { REGISTER_NAMES, type LuaWalk, type RawSample, type Registers } from '../../unwind/sample.js';
 
 export const CPU_MAX_FRAMES = 127;
 export const CPU_MAX_STACK_BYTES = 32768;
@@ -53,22 +55,35 @@ export const CpuSampleLayout = {
   kernelFrames: 176,
   userFrames: 178,
   stackBytes: 180,
-  luaL: 184,
-  luaCframe: 192,
-  luaTop: 200,
-  luaVmstate: 208,
-  luaFrames: 212,
-  luaStatus: 214,
-  luaSlotFrames: 215,
-  luaRequest: 216,
-  luaUriLen: 224,
-  size: 232,
+  sectionBytes: 184,
+  size: 192,
 } as const;
 
-const LUA_FRAME_BYTES = 24;
-const LUA_MAX_FRAMES = CPU_LUA_FRAME_BYTES / LUA_FRAME_BYTES;
-const LUA_SLOTS = 34;
-const LUA_SLOT_FRAMES = CPU_LUA_SLOT_BYTES / (LUA_SLOTS * 8);
+/** struct cpu_section: a runtime section's header. */
+export const CpuSectionLayout = { tag: 0, bytes: 2, size: 8 } as const;
+export const CpuSectionTag = { luajit: 1 } as const;
+export const CPU_SECTIONS_MAX_BYTES = CpuSectionLayout.size + 48 + CPU_LUA_FRAME_BYTES + CPU_LUA_SLOT_BYTES + CPU_LUA_URI_BYTES;
+
+/** The runtime sections of a record, decoded by their runtimes; undefined when malformed. */
+function decodeSections(data: Uint8Array): { lua: LuaWalk } | undefined {
+  const H = CpuSectionLayout;
+  let lua: LuaWalk = NO_LUA_WALK;
+  for (let at = 0; at < data.length; ) {
+    if (at + H.size > data.length) return undefined;
+    const view = new DataView(data.buffer, data.byteOffset + at, H.size);
+    const tag = view.getUint16(H.tag, true);
+    const bytes = view.getUint16(H.bytes, true);
+    const body = data.subarray(at + H.size, at + H.size + bytes);
+    if (body.length !== bytes) return undefined;
+    if (tag === CpuSectionTag.luajit) {
+      const walk = decodeLuaSection(body);
+      if (!walk) return undefined;
+      lua = walk;
+    } // a section of a runtime this version does not know is skipped
+    at += H.size + bytes;
+  }
+  return { lua };
+}
 
 /** Decodes one record; undefined when it is malformed (sizes that disagree or exceed limits). */
 export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
@@ -78,18 +93,15 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
   const kernelFrames = view.getUint16(L.kernelFrames, true);
   const userFrames = view.getUint16(L.userFrames, true);
   const stackBytes = view.getUint32(L.stackBytes, true);
-  const luaFrames = view.getUint16(L.luaFrames, true);
-  const luaSlotFrames = view.getUint8(L.luaSlotFrames);
-  const uriLen = view.getUint16(L.luaUriLen, true);
+  const sectionBytes = view.getUint16(L.sectionBytes, true);
   if (kernelFrames > CPU_MAX_FRAMES || userFrames > CPU_MAX_FRAMES || stackBytes > CPU_MAX_STACK_BYTES) return undefined;
-  if (luaFrames > LUA_MAX_FRAMES || luaSlotFrames > LUA_SLOT_FRAMES || uriLen > CPU_LUA_URI_BYTES) return undefined;
-  const kernelAt = L.size;
+  if (sectionBytes > CPU_SECTIONS_MAX_BYTES) return undefined;
+  const kernelAt = L.size + sectionBytes;
   const userAt = kernelAt + kernelFrames * 8;
-  const luaAt = userAt + userFrames * 8;
-  const slotsAt = luaAt + luaFrames * LUA_FRAME_BYTES;
-  const uriAt = slotsAt + luaSlotFrames * LUA_SLOTS * 8;
-  const stackAt = uriAt + uriLen;
+  const stackAt = userAt + userFrames * 8;
   if (stackAt + stackBytes !== data.length) return undefined;
+  const sections = decodeSections(data.subarray(L.size, kernelAt));
+  if (!sections) return undefined;
 
   const regs = {} as Registers;
   REGISTER_NAMES.forEach((name, i) => {
@@ -111,43 +123,8 @@ export function decodeCpuSample(data: Uint8Array): RawSample | undefined {
     fpStack: readAddresses(view, userAt, userFrames),
     stack: Buffer.from(data.subarray(stackAt, stackAt + stackBytes)),
     stackHoles: (flags & CPU_FLAG_STACK_HOLES) !== 0,
-    lua: {
-      status: view.getUint8(L.luaStatus),
-      L: view.getBigUint64(L.luaL, true),
-      cframe: view.getBigUint64(L.luaCframe, true),
-      vmstate: view.getInt32(L.luaVmstate, true),
-      frames: readLuaFrames(view, luaAt, luaFrames),
-      top: view.getBigUint64(L.luaTop, true),
-      slots: readSlots(view, slotsAt, luaSlotFrames),
-      request: view.getBigUint64(L.luaRequest, true),
-      uri: uriLen > 0 ? Buffer.from(data.subarray(uriAt, uriAt + uriLen)).toString('latin1') : undefined,
-    },
+    lua: sections.lua,
   };
-}
-
-function readLuaFrames(view: DataView, at: number, count: number): LuaRawFrame[] {
-  const out: LuaRawFrame[] = [];
-  for (let i = 0; i < count; i++) {
-    const o = at + i * LUA_FRAME_BYTES;
-    out.push({
-      ptr: view.getBigUint64(o, true),
-      base: view.getBigUint64(o + 8, true),
-      pc: view.getUint32(o + 16, true),
-      kind: view.getUint8(o + 20),
-      slots: view.getUint8(o + 21),
-    });
-  }
-  return out;
-}
-
-function readSlots(view: DataView, at: number, frames: number): bigint[][] {
-  const out: bigint[][] = [];
-  for (let f = 0; f < frames; f++) {
-    const slots: bigint[] = [];
-    for (let i = 0; i < LUA_SLOTS; i++) slots.push(view.getBigUint64(at + (f * LUA_SLOTS + i) * 8, true));
-    out.push(slots);
-  }
-  return out;
 }
 
 function readAddresses(view: DataView, at: number, count: number): bigint[] {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { cValues } from '../../../test/support/c-layout.js';
+import { LJ_URI_MAX, LjSectionLayout } from './section.js';
 import { LAYOUT_FIELDS, LJ_FRAME_SIZE, LJ_MAX_FRAMES, LJ_PROC_SIZE, LJ_PROC_SLOTS, LJ_PROC_URI_OFF, LJ_SLOTS, LJ_SLOT_FRAMES, LjFrameKind, LjStatus, OPENRESTY_2_1_20230119_GC64, encodeProc } from './layout.js';
 
 test('layout.ts matches bpf/include/luajit.h', () => {
@@ -31,6 +32,10 @@ test('layout.ts matches bpf/include/luajit.h', () => {
     ['LJ_FRAME_FAST', LjFrameKind.fast],
     ['LJ_FRAME_ENTRY', LjFrameKind.entry],
     ['LJ_FRAME_BAD', LjFrameKind.bad],
+    ['sizeof(struct lj_section)', LjSectionLayout.size],
+    ...Object.entries(LjSectionLayout).filter(([k]) => k !== 'size').map(([k, v]): [string, number] =>
+      [`offsetof(struct lj_section, ${k === 'L' ? 'L' : k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())})`, v]),
+    ['LJ_URI_MAX', LJ_URI_MAX],
     ['LJ_STATUS_NONE', LjStatus.none],
     ['LJ_STATUS_OK', LjStatus.ok],
     ['LJ_STATUS_IDLE', LjStatus.idle],
