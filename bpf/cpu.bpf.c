@@ -8,29 +8,23 @@
 #include "cpu.h"
 #include "luajit.h"
 
-#define PF_KTHREAD 0x00200000
 #define SCRATCH_BYTES (CPU_RECORD_MAX_BYTES + CPU_PAGE_SIZE)
 #define FRAME_BYTES (CPU_MAX_FRAMES * 8)
-#define OFFSET_MASK 0xffff
 
-_Static_assert(SCRATCH_BYTES <= OFFSET_MASK + 1, "scratch offsets must fit the verifier mask");
+#define PROLOGUE_COUNTERS CPU_COUNTER_COUNT
+#define FLUORO_PROLOGUE_CAPTURE
+#define PROLOGUE_MAX_TARGETS CPU_MAX_TARGETS
+#define PROLOGUE_SCRATCH_BYTES SCRATCH_BYTES
+#define PROLOGUE_PART_BOUNDS CPU_COUNTER_PART_BOUNDS
+#include "prologue.h"
+
 _Static_assert(sizeof(struct cpu_sample) == 192, "record header layout");
 _Static_assert(sizeof(struct cpu_section) == 8 && sizeof(struct lj_section) == 48, "section layouts");
 
-/* Configuration, fixed before load so the verifier can prune what is switched off. */
-const volatile bool all_processes = false;   /* every process but ours, instead of targets */
-const volatile __u32 self_tgid = 0;          /* the profiler, never sampled */
+/* Configuration, fixed before load (the prologue has the target filter and the stack window). */
 const volatile bool kernel_stacks = true;
-const volatile __u32 stack_bytes_max = CPU_DEFAULT_STACK_BYTES;
 /* bpf_task_pt_regs exists (Linux 5.15). Without it the verifier never sees the call. */
 const volatile bool have_task_pt_regs = true;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CPU_MAX_TARGETS);
-	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
 
 /* LuaJIT processes and what the walker needs to know of them (filled by userspace). */
 struct {
@@ -39,13 +33,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lj_proc);
 } lj_procs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CPU_COUNTER_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
 
 /* One record-building buffer per CPU. Per-CPU arrays cap values at 32 KiB, less than a record
  * can need, so this is a plain array with one slot per possible CPU (max_entries is set by
@@ -65,109 +52,8 @@ struct {
 	__uint(max_entries, 8 << 20);
 } samples SEC(".maps");
 
-/* Global, so the verifier checks it once, and a call to it splits no paths in the caller: a
- * counter more or less must not change what the verifier has to walk. */
-__noinline int count(__u32 index)
-{
-	__u64 *value = bpf_map_lookup_elem(&counters, &index);
-
-	if (value)
-		*value += 1;
-	return 0;
-}
-
-/* Counts why the program (or a part of it) leaves early; returns 0, what it then returns. */
-static __always_inline int leave(__u32 reason)
-{
-	count(reason);
-	return 0;
-}
-
-/* The Lua walker counts what it cannot read with count() (above). */
+/* The Lua walker counts what it cannot read with the prologue's count(). */
 #include "luajit_walk.h"
-
-#define COPY_REGS(dst, src)			\
-	do {					\
-		(dst)->rip = (src)->ip;		\
-		(dst)->rsp = (src)->sp;		\
-		(dst)->rbp = (src)->bp;		\
-		(dst)->rax = (src)->ax;		\
-		(dst)->rbx = (src)->bx;		\
-		(dst)->rcx = (src)->cx;		\
-		(dst)->rdx = (src)->dx;		\
-		(dst)->rsi = (src)->si;		\
-		(dst)->rdi = (src)->di;		\
-		(dst)->r8 = (src)->r8;		\
-		(dst)->r9 = (src)->r9;		\
-		(dst)->r10 = (src)->r10;	\
-		(dst)->r11 = (src)->r11;	\
-		(dst)->r12 = (src)->r12;	\
-		(dst)->r13 = (src)->r13;	\
-		(dst)->r14 = (src)->r14;	\
-		(dst)->r15 = (src)->r15;	\
-	} while (0)
-
-/* Loads through the perf context are rewritten by the verifier and must not share instructions
- * with loads through a kernel pointer; a separate subprogram keeps clang from merging the two. */
-static __noinline void regs_from_context(struct cpu_regs *dst, struct bpf_perf_event_data *ctx)
-{
-	COPY_REGS(dst, &ctx->regs);
-}
-
-/* The context only allows 8-byte loads of registers, while pt_regs declares cs as 16 bits. */
-static __always_inline __u64 read_cs(struct bpf_perf_event_data *ctx)
-{
-	return *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
-}
-
-static __always_inline bool is_target(__u32 tgid)
-{
-	if (all_processes)
-		return tgid != self_tgid;
-	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
-}
-
-/* Copies the user stack from sp upward: first up to the next page boundary, then whole pages.
- * A page that cannot be read is left zeroed and the copy goes on: inside the stack that is a page
- * never touched (a large local array, say), which reads as zeros anyway, and frames above it
- * still count. The length returned ends at the last page that could be read, which is the end of
- * the stack mapping when the stack is shallower than the window. */
-static __always_inline __u32 copy_user_stack(__u8 *buf, __u64 start, __u64 sp, __u32 *flags)
-{
-	__u64 limit = stack_bytes_max, copied = 0, end = 0;
-	bool hole = false;
-
-	if (limit > CPU_MAX_STACK_BYTES)
-		limit = CPU_MAX_STACK_BYTES;
-	if (!sp)
-		return 0;
-	for (int i = 0; i <= CPU_MAX_STACK_BYTES / CPU_PAGE_SIZE; i++) {
-		__u64 chunk = CPU_PAGE_SIZE - ((sp + copied) & (CPU_PAGE_SIZE - 1));
-		__u64 offset = start + copied;
-
-		if (copied >= limit)
-			break;
-		if (chunk > limit - copied)
-			chunk = limit - copied;
-		/* Masks (all-ones, so they change nothing here) the verifier can follow. */
-		chunk &= OFFSET_MASK;
-		offset &= OFFSET_MASK;
-		if (chunk > CPU_PAGE_SIZE || offset > SCRATCH_BYTES - CPU_PAGE_SIZE) {
-			count(CPU_COUNTER_PART_BOUNDS);
-			break;
-		}
-		/* On failure the helper zeroes the destination. */
-		if (bpf_probe_read_user(buf + offset, chunk, (void *)(sp + copied))) {
-			hole = true;
-		} else {
-			if (hole)
-				*flags |= CPU_FLAG_STACK_HOLES;
-			end = copied + chunk;
-		}
-		copied += chunk;
-	}
-	return end;
-}
 
 /* LuaJIT's section sits right after the record's header: its fixed part at a fixed offset, which
  * keeps the verifier's view simple, then the frames, the copied slots and the request's URI. */
@@ -314,7 +200,7 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	long n;
 
 	count(CPU_COUNTER_SEEN);
-	if (!tgid || (task->flags & PF_KTHREAD) || !task->mm || !is_target(tgid))
+	if (!user_task(task, tgid) || !is_target(tgid))
 		return leave(CPU_COUNTER_FILTERED);
 	buf = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!buf)

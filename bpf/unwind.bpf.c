@@ -12,7 +12,9 @@
 #include <bpf/bpf_helpers.h>
 #include "unwind.h"
 
-#define PF_KTHREAD 0x00200000
+#define PROLOGUE_COUNTERS UNWIND_COUNTER_COUNT
+#include "prologue.h"
+
 #define MAX_FRAME_BYTES (1ULL << 24)       /* a frame larger than this is damage, not a frame */
 #define RECORD_FRAMES (UNWIND_MAX_KERNEL_FRAMES + UNWIND_MAX_FRAMES)
 #define RECORD_SLOTS 512                   /* a power of two above RECORD_FRAMES: indexes are masked */
@@ -54,13 +56,6 @@ struct {
 	__type(value, struct unwind_file);
 } files SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, UNWIND_COUNTER_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
 struct record {
 	struct unwind_sample s;
 	__u64 frames[RECORD_SLOTS];
@@ -94,24 +89,6 @@ struct walk {
 	__u8 gprs;
 	__u8 rbp_known;
 };
-
-/* Global, so the verifier checks it once, and a call to it splits no paths in the caller: a
- * counter more or less must not change what the verifier has to walk. */
-__noinline int count(__u32 index)
-{
-	__u64 *value = bpf_map_lookup_elem(&counters, &index);
-
-	if (value)
-		*value += 1;
-	return 0;
-}
-
-/* Counts why the program leaves early; returns 0, what it then returns. */
-static __always_inline int leave(__u32 reason)
-{
-	count(reason);
-	return 0;
-}
 
 /* DWARF numbering: rax rdx rcx rbx rsi rdi rbp rsp r8..r15. */
 #define REGS_TO_WALK(w, src)				\
@@ -147,11 +124,6 @@ static __noinline void regs_from_task(struct walk *w, struct pt_regs *regs)
 	REGS_TO_WALK(w, regs);
 }
 
-/* The context only allows 8-byte loads of registers, while pt_regs declares cs as 16 bits. */
-static __always_inline __u64 read_cs(struct bpf_perf_event_data *ctx)
-{
-	return *(volatile __u64 *)((void *)&ctx->regs + __builtin_offsetof(struct pt_regs, cs));
-}
 
 struct mapping_search {
 	struct unwind_proc *proc;
@@ -447,7 +419,7 @@ int unwind_cpu(struct bpf_perf_event_data *ctx)
 
 	count(UNWIND_COUNTER_SEEN);
 	proc = tgid ? bpf_map_lookup_elem(&procs, &tgid) : NULL;
-	if (!proc || (task->flags & PF_KTHREAD) || !task->mm)
+	if (!proc || !user_task(task, tgid))
 		return leave(UNWIND_COUNTER_FILTERED);
 	rec = bpf_map_lookup_elem(&scratch, &zero);
 	if (!rec)
