@@ -55,7 +55,7 @@ export const offcpuCollector: Collector = {
         clippedAtStart: b.clippedStart,
         clippedAtEnd: b.clippedEnd,
         lost: r.capture.dropped + b.unended,
-        elapsedMs: r.elapsedMs,
+        elapsedMs: Math.round(r.elapsedMs),
         completeStacks: s.complete,
         stacks: s.samples,
         exited: r.exited.length > 0,

@@ -38,6 +38,7 @@ export interface OffcpuProfileResult {
   stacks: StackStats;
   blocks: JoinStats;
   exited: number[];
+  /** The run's window, which every block is clipped to. */
   elapsedMs: number;
   interrupted: boolean;
   warnings: string[];
@@ -115,6 +116,7 @@ export async function profileOffcpu(o: OffcpuProfileOptions): Promise<OffcpuProf
   for (const pid of pids) join.blockedAtStart(blockedThreads(pid, stackBytes));
 
   let interrupted = false;
+  let endNs = startNs;
   const exited: number[] = [];
   try {
     await new Promise<void>((resolve) => {
@@ -138,14 +140,16 @@ export async function profileOffcpu(o: OffcpuProfileOptions): Promise<OffcpuProf
       else o.signal?.addEventListener('abort', onAbort, { once: true });
     });
   } finally {
-    join.end(process.hrtime.bigint());
+    endNs = process.hrtime.bigint();
+    join.end(endNs);
     capture.stop();
     contexts.publishTo(undefined); // closed with the capture
   }
   if (failure !== undefined) throw failure;
   join.close();
 
-  const elapsedMs = Date.now() - started;
+  // The run's window: every block is clipped to it.
+  const elapsedMs = Number(endNs - startNs) / 1e6;
   const profile = toProfile({
     stacks: counter.values(),
     modules: (pid) => contexts.modules(pid),
@@ -156,7 +160,7 @@ export async function profileOffcpu(o: OffcpuProfileOptions): Promise<OffcpuProf
     periodType: { type: 'off-cpu', unit: 'nanoseconds' },
     period: 1,
     values: (st) => [st.weight, st.count],
-    durationNs: BigInt(elapsedMs) * 1_000_000n,
+    durationNs: endNs - startNs,
     startNs: BigInt(started) * 1_000_000n,
     comments: [`fluoro offcpu ${o.all ? '--all' : '-p ' + pids.join(',')} for ${(elapsedMs / 1000).toFixed(1)} s`, ...warnings],
     perThread: o.perThread,
