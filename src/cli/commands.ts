@@ -9,6 +9,7 @@ import { registerConsole } from './console.js';
 import { cpuPresenter } from './cpu.js';
 import { registerDemo } from './demo.js';
 import { luaBtPresenter } from './lua-bt.js';
+import { offcpuPresenter } from './offcpu.js';
 import { registerPs } from './ps.js';
 
 type Register = (program: Command) => void;
@@ -16,6 +17,7 @@ type Register = (program: Command) => void;
 // Each presenter is checked against its own prepared state where it is defined.
 const presenters: Record<string, Presenter<never>> = {
   cpu: cpuPresenter as Presenter<never>,
+  offcpu: offcpuPresenter as Presenter<never>,
   'lua-bt': luaBtPresenter as Presenter<never>,
   analyze: analyzePresenter as Presenter<never>,
 };

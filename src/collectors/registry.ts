@@ -6,5 +6,6 @@ import { analyzeCollector } from './analyze-collector.js';
 import type { Collector } from './collector.js';
 import { cpuCollector } from './cpu/collector.js';
 import { luaBtCollector } from './lua-bt-collector.js';
+import { offcpuCollector } from './offcpu/collector.js';
 
-export const collectors: readonly Collector[] = [cpuCollector, luaBtCollector, analyzeCollector];
+export const collectors: readonly Collector[] = [cpuCollector, offcpuCollector, luaBtCollector, analyzeCollector];

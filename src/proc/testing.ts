@@ -51,7 +51,7 @@ export async function startTarget(t: Cleanup, cmd: string, args: string[], timeo
  * fluoro's CPU % against a second witness, which stays meaningful on a loaded machine where no
  * fixed threshold would.
  */
-function cpuTimeNs(pid: number): number {
+export function cpuTimeNs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
 }
 

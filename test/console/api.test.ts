@@ -61,7 +61,7 @@ test('every API call needs the token: 401 without it or with a wrong one; the UI
   assert.equal(wrongScheme.statusCode, 401);
   const ok = await inject(server, 'GET', '/api/info');
   assert.equal(ok.status, 200);
-  assert.deepEqual(ok.json.analyses.map((a: { name: string }) => a.name), ['cpu', 'lua-bt', 'analyze']);
+  assert.deepEqual(ok.json.analyses.map((a: { name: string }) => a.name), ['cpu', 'offcpu', 'lua-bt', 'analyze']);
 
   const page = await inject(server, 'GET', '/', undefined, null);
   assert.equal(page.status, 200);

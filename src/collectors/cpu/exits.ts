@@ -11,6 +11,7 @@ export const EXIT_REASONS = {
   'no-scratch': { kind: 'lost', words: 'no record buffer' },
   bounds: { kind: 'lost', words: 'length check failed' },
   'too-long': { kind: 'lost', words: 'record too long' },
+  'no-room': { kind: 'lost', words: 'too many threads off their CPU at once to follow' },
   // Recorded with less than it should carry: counted once per reason (lua-slots once per frame).
   'kernel-stack': { kind: 'shortened', words: 'kernel stack unreadable' },
   'fp-stack': { kind: 'shortened', words: 'frame-pointer stack unreadable' },

@@ -44,6 +44,14 @@ function frameKey(f: RawFrame): string {
   return f.kind === 'runtime' ? `r${f.runtime}|${f.key}` : `${f.kind === 'kernel' ? 'k' : f.call ? 'c' : 'u'}${f.addr.toString(16)}`;
 }
 
+/** A sample's frames, unwound and rewritten by its runtimes, not yet counted. */
+export interface UnwoundSample {
+  kernel: RawFrame[];
+  user: RawFrame[];
+  end: StackEnd;
+  labels: Record<string, string>;
+}
+
 export class StackCounter {
   private readonly stacks = new Map<string, CountedStack>();
   readonly stats: StackStats = { samples: 0, complete: 0, ends: {}, userFrames: 0, rewriteFailures: 0 };
@@ -52,10 +60,20 @@ export class StackCounter {
 
   /** Unwinds a sample and counts it; `weight` is what the event stands for (1 for a CPU sample). */
   add(raw: RawSample, ctx: ProcessContext | undefined, weight = 1): void {
+    const u = this.unwindSample(raw, ctx);
+    this.addUnwound(raw, u.kernel, u.user, u.end, u.labels, weight);
+  }
+
+  /**
+   * Unwinds a sample without counting it, for events whose weight is known only later (an
+   * off-CPU block, weighted when the thread runs again): the frames are taken while the
+   * process's mappings still match them.
+   */
+  unwindSample(raw: RawSample, ctx: ProcessContext | undefined): UnwoundSample {
     const kernel: RawFrame[] = raw.kernelStack.map((addr) => ({ kind: 'kernel', addr }));
     // In the kernel on a kernel that cannot give the user registers: the user stack is unknown,
     // which is neither complete nor a failed unwind.
-    if (!raw.userRegs) return this.addUnwound(raw, kernel, [], 'no-user-regs', {}, weight);
+    if (!raw.userRegs) return { kernel, user: [], end: 'no-user-regs', labels: {} };
     const labels: Record<string, string> = {};
     let user: RawFrame[] = [];
     let end: UnwindEnd = 'no-module';
@@ -78,7 +96,7 @@ export class StackCounter {
     } else {
       user = [{ kind: 'user', addr: raw.regs.rip, call: false }];
     }
-    this.addUnwound(raw, kernel, user, end, labels, weight);
+    return { kernel, user, end, labels };
   }
 
   /** Counts a sample whose user stack is already unwound (by the in-kernel unwinder, say). */

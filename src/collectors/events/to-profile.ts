@@ -34,6 +34,8 @@ interface ToProfileInput {
   processRoot: boolean;
   /** Put the request (label `request`) at the root of its stacks. */
   requestRoot?: boolean;
+  /** A frame to put at the leaf of a stack (why an off-CPU stack waited, say). */
+  leaf?: (s: CountedStack) => string | undefined;
 }
 
 function basename(path: string): string {
@@ -109,6 +111,8 @@ export function toProfile(input: ToProfileInput): ReturnType<ProfileBuilder['bui
         locs.push(loc);
       }
     }
+    const leaf = input.leaf?.(s);
+    if (leaf !== undefined) locs.unshift(b.frame('group', leaf));
     // The process (and thread) at the root, as perf and FlameGraph show them.
     const proc = input.processName(s.pid);
     // With --by-request, the request at the root splits the graph by URL.

@@ -95,7 +95,7 @@ static __always_inline bool is_target(__u32 tgid)
 
 /* Loads through the perf context are rewritten by the verifier and must not share instructions
  * with loads through a kernel pointer; a separate subprogram keeps clang from merging the two. */
-static __noinline void regs_from_context(struct cpu_regs *dst, struct bpf_perf_event_data *ctx)
+static __noinline __attribute__((unused)) void regs_from_context(struct cpu_regs *dst, struct bpf_perf_event_data *ctx)
 {
 	COPY_REGS(dst, &ctx->regs);
 }

@@ -1,0 +1,89 @@
+// The kernel half of the off-CPU profiler, driven from userspace: load bpf/offcpu.bpf.c configured
+// for the targets, attach it to the scheduler's switch tracepoint, and hand each decoded record
+// (a thread leaving its CPU with its stack, or coming back) to the caller. Records are drained
+// from the ring buffer by a timer; nothing here blocks the event loop.
+import { existsSync } from 'node:fs';
+
+import { BpfObject } from '../../bpf/object.js';
+import { bpfObjectPath } from '../../bpf/paths.js';
+import { possibleCpus } from '../../bpf/cpus.js';
+import { BPF_ANY, u32Key } from '../../bpf/map.js';
+import { NoSuchProcessError, UsageError } from '../../errors.js';
+import { requireBpf } from '../../proc/privileges.js';
+import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS } from '../cpu/record.js';
+import { startSession, type SamplingSession } from '../events/session.js';
+import { requireBpfFeatures, type BpfFeature } from '../../bpf/features.js';
+import { OffcpuCounter, decodeOffcpuRecord, type OffcpuRecord } from './record.js';
+
+interface OffcpuCaptureOptions {
+  /** Processes to follow (tgids). Either this or `all`. */
+  pids?: number[];
+  /** Every process except fluoro itself. */
+  all?: boolean;
+  /** Bytes of user stack copied at each switch-out; default 16 KiB, at most 32 KiB. */
+  stackBytes?: number;
+  kernel?: boolean;
+  /** Ring buffer size, a power of two; default 8 MiB. */
+  ringBytes?: number;
+  drainIntervalMs?: number;
+  onRecord(r: OffcpuRecord): void;
+  /** Called with the loaded object before it is attached, to fill maps (the LuaJIT VMs). */
+  onLoaded?(obj: BpfObject): void;
+  onError?(error: unknown): void;
+}
+
+/**
+ * 8 MiB: a thread leaves its CPU far more often than a CPU sampler fires (thousands of times a
+ * second for a busy server), and every switch-out is a record with its stack window.
+ */
+const DEFAULT_RING_BYTES = 8 << 20;
+const DEFAULT_DRAIN_MS = 20;
+
+const OFFCPU_NEEDS: readonly BpfFeature[] = [
+  'btf', 'ringbuf', 'bpf_ringbuf_output', 'bpf_get_stack', 'bpf_probe_read_user', 'bpf_probe_read_kernel', 'bpf_task_pt_regs', 'bpf_loop',
+];
+
+export function startOffcpuCapture(options: OffcpuCaptureOptions): SamplingSession {
+  const pids = options.pids ?? [];
+  if (options.all === (pids.length > 0)) throw new UsageError('give either target PIDs or all processes, not both or neither');
+  if (pids.length > CPU_MAX_TARGETS) throw new UsageError(`at most ${CPU_MAX_TARGETS} target processes`);
+  for (const pid of pids) {
+    if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`not a PID: ${pid}`);
+    if (!existsSync(`/proc/${pid}`)) throw new NoSuchProcessError(pid);
+  }
+  const stackBytes = options.stackBytes ?? CPU_DEFAULT_STACK_BYTES;
+  if (!Number.isInteger(stackBytes) || stackBytes < 0 || stackBytes > CPU_MAX_STACK_BYTES) {
+    throw new UsageError(`the stack copy must be 0 to ${CPU_MAX_STACK_BYTES} bytes, not ${stackBytes}`);
+  }
+  const ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES;
+  if (ringBytes < 4096 || (ringBytes & (ringBytes - 1)) !== 0) {
+    throw new UsageError(`the ring buffer size must be a power of two of at least 4096 bytes, not ${ringBytes}`);
+  }
+  requireBpf();
+  // tp_btf/sched_switch, the saved user registers of the thread leaving, the LuaJIT walk's bpf_loop.
+  requireBpfFeatures(OFFCPU_NEEDS, 'the off-CPU profiler');
+  const obj = BpfObject.open(bpfObjectPath('offcpu'), {
+    rodata: {
+      all_processes: options.all === true,
+      self_tgid: process.pid,
+      kernel_stacks: options.kernel ?? true,
+      stack_bytes_max: stackBytes,
+    },
+    maxEntries: { scratch: Math.max(...possibleCpus()) + 1, records: ringBytes },
+  });
+  return startSession({
+    obj,
+    ringMap: 'records',
+    counters: { map: 'counters', ...OffcpuCounter },
+    attach: [{ kind: 'auto', program: 'on_switch' }],
+    drainIntervalMs: options.drainIntervalMs ?? DEFAULT_DRAIN_MS,
+    setup: (loaded) => {
+      const targets = loaded.map('targets');
+      for (const pid of pids) targets.update(u32Key(pid), Buffer.from([1]), BPF_ANY);
+      options.onLoaded?.(loaded);
+    },
+    decode: decodeOffcpuRecord,
+    onSample: (r) => options.onRecord(r),
+    ...(options.onError ? { onError: (e: unknown) => options.onError!(e) } : {}),
+  });
+}
