@@ -4,7 +4,7 @@
 import { UsageError } from '../errors.js';
 import { FORMATS, formatByName, type FormatName } from '../formats/index.js';
 import { stackFrames, type Frame } from '../model/frames.js';
-import type { FrameKind, Func, Location, Profile, Sample } from '../model/profile.js';
+import type { Func, Location, Profile, Sample } from '../model/profile.js';
 import { functionCosts, type FunctionCost } from '../model/summary.js';
 import { VIEWS, view as languageView, type View } from '../model/views.js';
 

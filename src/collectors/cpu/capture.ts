@@ -1,17 +1,15 @@
 // The kernel half of the CPU profiler, driven from userspace: load bpf/cpu.bpf.c configured for
 // the targets, attach it to a CPU-clock event on every CPU, and hand each decoded sample to the
 // caller. Samples are drained from the ring buffer by a timer; nothing here blocks the event loop.
-import { existsSync } from 'node:fs';
-
 import { BpfObject } from '../../bpf/object.js';
 import { bpfObjectPath } from '../../bpf/paths.js';
 import { onlineCpus, possibleCpus } from '../../bpf/cpus.js';
 import { BPF_ANY, u32Key } from '../../bpf/map.js';
-import { NoSuchProcessError, UsageError } from '../../errors.js';
 import { requireBpf } from '../../proc/privileges.js';
-import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS, CpuCounter, decodeCpuSample } from './record.js';
+import { CpuCounter, decodeCpuSample } from './record.js';
 import type { RawSample } from '../../unwind/sample.js';
 import { cpuSamplerBuild } from './programs.js';
+import { checkRingBytes, checkTargets } from '../events/targets.js';
 import { startSession, type SamplingSession } from '../events/session.js';
 
 export interface CpuCaptureOptions {
@@ -61,21 +59,8 @@ export function ringBytesFor(hz: number, cpus: number, stackBytes: number): numb
 const DEFAULT_DRAIN_MS = 20;
 
 function validate(options: CpuCaptureOptions): { pids: number[]; stackBytes: number; ringBytes: number } {
-  const pids = options.pids ?? [];
-  if (options.all === (pids.length > 0)) throw new UsageError('give either target PIDs or all processes, not both or neither');
-  if (pids.length > CPU_MAX_TARGETS) throw new UsageError(`at most ${CPU_MAX_TARGETS} target processes`);
-  for (const pid of pids) {
-    if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`not a PID: ${pid}`);
-    if (!existsSync(`/proc/${pid}`)) throw new NoSuchProcessError(pid);
-  }
-  const stackBytes = options.stackBytes ?? CPU_DEFAULT_STACK_BYTES;
-  if (!Number.isInteger(stackBytes) || stackBytes < 0 || stackBytes > CPU_MAX_STACK_BYTES) {
-    throw new UsageError(`the stack copy must be 0 to ${CPU_MAX_STACK_BYTES} bytes, not ${stackBytes}`);
-  }
-  const ringBytes = options.ringBytes ?? ringBytesFor(options.hz ?? DEFAULT_HZ, onlineCpus().length, stackBytes);
-  if (ringBytes < 4096 || (ringBytes & (ringBytes - 1)) !== 0) {
-    throw new UsageError(`the ring buffer size must be a power of two of at least 4096 bytes, not ${ringBytes}`);
-  }
+  const { pids, stackBytes } = checkTargets(options);
+  const ringBytes = checkRingBytes(options.ringBytes ?? ringBytesFor(options.hz ?? DEFAULT_HZ, onlineCpus().length, stackBytes));
   return { pids, stackBytes, ringBytes };
 }
 

@@ -12,6 +12,7 @@ import type { CpuCaptureStats } from './capture.js';
 import { StackCounter, type ProcessContext, type StackStats } from '../events/stacks.js';
 import { userspaceUnwinder, type Unwinder } from './unwinders.js';
 import { toProfile, type KernelSymbols } from '../events/to-profile.js';
+import { runFor, type RunOutcome } from '../events/run-for.js';
 
 interface CpuProfileOptions {
   pids?: number[];
@@ -138,29 +139,12 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
   // that time is not part of the duration asked for.
   const started = Date.now();
   const startNs = BigInt(started) * 1_000_000n;
-  let interrupted = false;
-  const exited: number[] = [];
+  let outcome: RunOutcome;
   try {
-    await new Promise<void>((resolve) => {
-      const tick = setInterval(() => {
-        const elapsed = Date.now() - started;
-        o.onProgress?.(elapsed, counter.stats.samples);
-        for (const pid of pids) if (!exited.includes(pid) && !processExists(pid)) exited.push(pid);
-        const allGone = pids.length > 0 && exited.length === pids.length;
-        if (elapsed >= o.durationMs || allGone || failure !== undefined) finish();
-      }, 100);
-      const onAbort = () => {
-        interrupted = true;
-        finish();
-      };
-      function finish() {
-        clearInterval(tick);
-        o.signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }
-      if (o.signal?.aborted) onAbort();
-      else o.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    outcome = await runFor(
+      { durationMs: o.durationMs, pids, tickMs: 100, onTick: (ms) => o.onProgress?.(ms, counter.stats.samples), failed: () => failure !== undefined, ...(o.signal ? { signal: o.signal } : {}) },
+      started,
+    );
   } finally {
     capture.stop();
     loaded = undefined; // closed with the capture
@@ -189,5 +173,5 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     processRoot: o.all === true || pids.length > 1,
     requestRoot: o.byRequest === true,
   });
-  return { profile, capture: capture.stats(), stacks: counter.stats, exited, elapsedMs, interrupted, warnings };
+  return { profile, capture: capture.stats(), stacks: counter.stats, exited: outcome.exited, elapsedMs, interrupted: outcome.interrupted, warnings };
 }

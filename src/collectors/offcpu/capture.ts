@@ -2,16 +2,13 @@
 // for the targets, attach it to the scheduler's switch tracepoint, and hand each decoded record
 // (a thread leaving its CPU with its stack, or coming back) to the caller. Records are drained
 // from the ring buffer by a timer; nothing here blocks the event loop.
-import { existsSync } from 'node:fs';
-
 import { BpfObject } from '../../bpf/object.js';
 import { bpfObjectPath } from '../../bpf/paths.js';
 import { possibleCpus } from '../../bpf/cpus.js';
 import { BPF_ANY, u32Key } from '../../bpf/map.js';
-import { NoSuchProcessError, UsageError } from '../../errors.js';
 import { requireBpf } from '../../proc/privileges.js';
-import { CPU_DEFAULT_STACK_BYTES, CPU_MAX_STACK_BYTES, CPU_MAX_TARGETS } from '../cpu/record.js';
 import { startSession, type SamplingSession } from '../events/session.js';
+import { checkRingBytes, checkTargets } from '../events/targets.js';
 import { requireBpfFeatures, type BpfFeature } from '../../bpf/features.js';
 import { OffcpuCounter, decodeOffcpuRecord, type OffcpuRecord } from './record.js';
 
@@ -44,21 +41,8 @@ const OFFCPU_NEEDS: readonly BpfFeature[] = [
 ];
 
 export function startOffcpuCapture(options: OffcpuCaptureOptions): SamplingSession {
-  const pids = options.pids ?? [];
-  if (options.all === (pids.length > 0)) throw new UsageError('give either target PIDs or all processes, not both or neither');
-  if (pids.length > CPU_MAX_TARGETS) throw new UsageError(`at most ${CPU_MAX_TARGETS} target processes`);
-  for (const pid of pids) {
-    if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`not a PID: ${pid}`);
-    if (!existsSync(`/proc/${pid}`)) throw new NoSuchProcessError(pid);
-  }
-  const stackBytes = options.stackBytes ?? CPU_DEFAULT_STACK_BYTES;
-  if (!Number.isInteger(stackBytes) || stackBytes < 0 || stackBytes > CPU_MAX_STACK_BYTES) {
-    throw new UsageError(`the stack copy must be 0 to ${CPU_MAX_STACK_BYTES} bytes, not ${stackBytes}`);
-  }
-  const ringBytes = options.ringBytes ?? DEFAULT_RING_BYTES;
-  if (ringBytes < 4096 || (ringBytes & (ringBytes - 1)) !== 0) {
-    throw new UsageError(`the ring buffer size must be a power of two of at least 4096 bytes, not ${ringBytes}`);
-  }
+  const { pids, stackBytes } = checkTargets(options);
+  const ringBytes = checkRingBytes(options.ringBytes ?? DEFAULT_RING_BYTES);
   requireBpf();
   // tp_btf/sched_switch, the saved user registers of the thread leaving, the LuaJIT walk's bpf_loop.
   requireBpfFeatures(OFFCPU_NEEDS, 'the off-CPU profiler');

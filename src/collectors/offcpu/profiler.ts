@@ -16,6 +16,7 @@ import { startOffcpuCapture } from './capture.js';
 import { BlockJoin, type Block, type JoinStats } from './join.js';
 import type { SwitchOut } from './record.js';
 import { syscallReason, waitReason } from './reasons.js';
+import { runFor, type RunOutcome } from '../events/run-for.js';
 
 interface OffcpuProfileOptions {
   pids?: number[];
@@ -115,30 +116,13 @@ export async function profileOffcpu(o: OffcpuProfileOptions): Promise<OffcpuProf
   // would be every process on the host).
   for (const pid of pids) join.blockedAtStart(blockedThreads(pid, stackBytes));
 
-  let interrupted = false;
   let endNs = startNs;
-  const exited: number[] = [];
+  let outcome: RunOutcome;
   try {
-    await new Promise<void>((resolve) => {
-      const tick = setInterval(() => {
-        const elapsed = Date.now() - started;
-        o.onProgress?.(elapsed, join!.stats.blocks);
-        for (const pid of pids) if (!exited.includes(pid) && !processExists(pid)) exited.push(pid);
-        const allGone = pids.length > 0 && exited.length === pids.length;
-        if (elapsed >= o.durationMs || allGone || failure !== undefined) finish();
-      }, 50);
-      const onAbort = () => {
-        interrupted = true;
-        finish();
-      };
-      function finish() {
-        clearInterval(tick);
-        o.signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }
-      if (o.signal?.aborted) onAbort();
-      else o.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    outcome = await runFor(
+      { durationMs: o.durationMs, pids, tickMs: 50, onTick: (ms) => o.onProgress?.(ms, join!.stats.blocks), failed: () => failure !== undefined, ...(o.signal ? { signal: o.signal } : {}) },
+      started,
+    );
   } finally {
     endNs = process.hrtime.bigint();
     join.end(endNs);
@@ -167,5 +151,5 @@ export async function profileOffcpu(o: OffcpuProfileOptions): Promise<OffcpuProf
     processRoot: o.all === true || pids.length > 1,
     leaf: (st) => (st.labels.wait !== undefined ? `[${st.labels.wait}]` : undefined),
   });
-  return { profile, capture: capture.stats(), stacks: counter.stats, blocks: join.stats, exited, elapsedMs, interrupted, warnings };
+  return { profile, capture: capture.stats(), stacks: counter.stats, blocks: join.stats, exited: outcome.exited, elapsedMs, interrupted: outcome.interrupted, warnings };
 }

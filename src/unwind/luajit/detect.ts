@@ -20,7 +20,6 @@ export interface LuaJitBinary {
 
 /** The interpreter is hand-written assembly covered by one large FDE whose CFA is rsp + 80. */
 const INTERP_MIN_BYTES = 4096;
-const INTERP_CFA_OFFSET = 80;
 
 /** Cheap check from the symbols alone: does this ELF carry a LuaJIT VM? */
 function hasLuaJit(symbols: SymbolTable): boolean {
