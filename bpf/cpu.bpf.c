@@ -44,9 +44,8 @@ struct {
 	__uint(max_entries, 8 << 20);
 } samples SEC(".maps");
 
-/* The LuaJIT walker and the record's LuaJIT section; they count what they cannot read with the
- * prologue's count(). */
-#include "lj_record.h"
+/* The record's body: runtime sections (the LuaJIT walk), stacks and the stack window. */
+#include "sample_record.h"
 
 SEC("perf_event")
 int sample_cpu(struct bpf_perf_event_data *ctx)
@@ -54,10 +53,9 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, cpu = bpf_get_smp_processor_id();
-	__u32 kernel_bytes = 0, user_bytes = 0, offset, length;
+	__u64 length;
 	struct cpu_sample *s;
 	__u8 *buf;
-	long n;
 
 	count(CPU_COUNTER_SEEN);
 	if (!user_task(task, tgid) || !is_target(tgid))
@@ -88,40 +86,13 @@ int sample_cpu(struct bpf_perf_event_data *ctx)
 		count(CPU_COUNTER_NO_USER_REGS);
 	}
 
-	offset = sizeof(*s);
-	s->section_bytes = runtime_sections(buf, tgid, (__u32)id);
-	offset += s->section_bytes;
-	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES)
-		return leave(CPU_COUNTER_BOUNDS);
-	if (kernel_stacks && (s->flags & CPU_FLAG_KERNEL_MODE)) {
-		n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, 0);
-		if (n > 0 && n <= FRAME_BYTES)
-			kernel_bytes = n & ~7;
-		else
-			count(CPU_COUNTER_KERNEL_STACK);
-	}
-	offset += kernel_bytes;
-	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + FRAME_BYTES)
-		return leave(CPU_COUNTER_BOUNDS);
-	n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, BPF_F_USER_STACK);
-	if (n > 0 && n <= FRAME_BYTES)
-		user_bytes = n & ~7;
-	else
-		count(CPU_COUNTER_FP_STACK);
-	offset += user_bytes;
-	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + 2 * FRAME_BYTES)
-		return leave(CPU_COUNTER_BOUNDS);
-
-	s = (struct cpu_sample *)buf;
-	s->kernel_frames = kernel_bytes / 8;
-	s->user_frames = user_bytes / 8;
-	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
-	if (!s->stack_bytes && s->regs.rsp && stack_bytes_max)
-		count(CPU_COUNTER_USER_STACK);
-
-	length = offset + s->stack_bytes;
+	length = sample_body(ctx, buf, tgid, (__u32)id, kernel_stacks && (s->flags & CPU_FLAG_KERNEL_MODE));
+	if (!length)
+		return 0;
+	/* Checked again where it is used: the verifier must see the bound on this register. */
+	asm volatile("" : "+r"(length));
 	if (length > CPU_RECORD_MAX_BYTES)
-		return leave(CPU_COUNTER_TOO_LONG);
+		return 0;
 	if (bpf_ringbuf_output(&samples, buf, length, 0))
 		return leave(CPU_COUNTER_DROPPED);
 	count(CPU_COUNTER_RECORDED);

@@ -30,8 +30,8 @@ _Static_assert(sizeof(struct offcpu_in) == 32, "switch-in record layout");
 /* Configuration, fixed before load (the prologue has the target filter and the stack window). */
 const volatile bool kernel_stacks = true;
 
-/* The LuaJIT walker and the record's LuaJIT section, as in cpu.bpf.c. */
-#include "lj_record.h"
+/* The switch-out record's body, built as in cpu.bpf.c. */
+#include "sample_record.h"
 
 /* Target threads off their CPU now, by tid: when they left. */
 struct {
@@ -63,12 +63,11 @@ static __noinline void switch_out(void *ctx, struct task_struct *prev, bool pree
 {
 	struct offcpu_pending pending = { .out_ns = now };
 	__u32 cpu = bpf_get_smp_processor_id(), tid = prev->pid, tgid = prev->tgid;
-	__u32 kernel_bytes = 0, user_bytes = 0, offset, length;
+	__u64 length;
 	struct offcpu_out *h;
 	struct cpu_sample *s;
 	struct pt_regs *user;
 	__u8 *base, *buf;
-	long n;
 
 	base = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!base) {
@@ -92,46 +91,13 @@ static __noinline void switch_out(void *ctx, struct task_struct *prev, bool pree
 	bpf_probe_read_kernel(s->comm, sizeof(s->comm), prev->comm);
 	COPY_REGS(&s->regs, user);
 
-	offset = sizeof(*s);
-	s->section_bytes = runtime_sections(buf, tgid, tid);
-	offset += s->section_bytes;
-	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES) {
-		count(CPU_COUNTER_BOUNDS);
+	length = sample_body(ctx, buf, tgid, tid, kernel_stacks);
+	if (!length)
 		return;
-	}
-	if (kernel_stacks) {
-		n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, 0);
-		if (n > 0 && n <= FRAME_BYTES)
-			kernel_bytes = n & ~7;
-		else
-			count(CPU_COUNTER_KERNEL_STACK);
-	}
-	offset += kernel_bytes;
-	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + FRAME_BYTES) {
-		count(CPU_COUNTER_BOUNDS);
+	/* Checked again where it is used: the verifier must see the bound on this register. */
+	asm volatile("" : "+r"(length));
+	if (length > CPU_RECORD_MAX_BYTES)
 		return;
-	}
-	n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, BPF_F_USER_STACK);
-	if (n > 0 && n <= FRAME_BYTES)
-		user_bytes = n & ~7;
-	else
-		count(CPU_COUNTER_FP_STACK);
-	offset += user_bytes;
-	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + 2 * FRAME_BYTES) {
-		count(CPU_COUNTER_BOUNDS);
-		return;
-	}
-
-	s = (struct cpu_sample *)buf;
-	s->kernel_frames = kernel_bytes / 8;
-	s->user_frames = user_bytes / 8;
-	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
-
-	length = offset + s->stack_bytes;
-	if (length > CPU_RECORD_MAX_BYTES) {
-		count(CPU_COUNTER_TOO_LONG);
-		return;
-	}
 	if (bpf_ringbuf_output(&records, base, HEADER_BYTES + length, 0)) {
 		/* The time still counts when the thread comes back, under no stack. */
 		pending.flags = OFFCPU_IN_LOST;

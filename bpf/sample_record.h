@@ -1,10 +1,11 @@
-/* The LuaJIT part of a CPU sample record, built in the kernel: the map of published VMs, the walk
- * (luajit_walk.h) and the record's LuaJIT section (struct lj_section, right after struct
- * cpu_sample). Shared by every sampler whose records are CPU samples (cpu.bpf.c, offcpu.bpf.c).
- * Include after prologue.h: it counts with count() under the CPU_COUNTER_* reasons, which the
- * includer's counters map must have at the same indexes. */
-#ifndef FLUORO_LJ_RECORD_H
-#define FLUORO_LJ_RECORD_H
+/* The body of a CPU sample record (struct cpu_sample in include/cpu.h), built in the kernel after
+ * its header: the runtime sections (the map of published LuaJIT VMs, the walk of luajit_walk.h and
+ * the LuaJIT section, struct lj_section), the kernel and frame-pointer stacks and the user stack
+ * window. Shared by every sampler whose records are CPU samples (cpu.bpf.c, offcpu.bpf.c).
+ * Include after prologue.h, with FRAME_BYTES defined: it counts with count() under the
+ * CPU_COUNTER_* reasons, which the includer's counters map must have at the same indexes. */
+#ifndef FLUORO_SAMPLE_RECORD_H
+#define FLUORO_SAMPLE_RECORD_H
 
 /* LuaJIT processes and what the walker needs to know of them (filled by userspace). */
 struct {
@@ -148,6 +149,53 @@ static __noinline __u32 runtime_sections(__u8 *buf, __u32 tgid, __u32 tid)
 	head->bytes = offset - LJ_SECTION_AT - sizeof(*head);
 	head->pad = 0;
 	return offset - LJ_SECTION_AT;
+}
+
+/* Everything after the header of the record at buf, whose regs and flags are filled in: the
+ * runtime sections, the kernel stack (when `kernel_stack`), the frame-pointer user stack and the
+ * user stack window. Returns the record's length, or 0 when a length check failed (counted). */
+static __always_inline __u64 sample_body(void *ctx, __u8 *buf, __u32 tgid, __u32 tid, bool kernel_stack)
+{
+	struct cpu_sample *s = (struct cpu_sample *)buf;
+	__u32 kernel_bytes = 0, user_bytes = 0, offset;
+	__u64 length;
+	long n;
+
+	offset = sizeof(*s);
+	s->section_bytes = runtime_sections(buf, tgid, tid);
+	offset += s->section_bytes;
+	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES)
+		return leave(CPU_COUNTER_BOUNDS);
+	if (kernel_stack) {
+		n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, 0);
+		if (n > 0 && n <= FRAME_BYTES)
+			kernel_bytes = n & ~7;
+		else
+			count(CPU_COUNTER_KERNEL_STACK);
+	}
+	offset += kernel_bytes;
+	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + FRAME_BYTES)
+		return leave(CPU_COUNTER_BOUNDS);
+	n = bpf_get_stack(ctx, buf + offset, FRAME_BYTES, BPF_F_USER_STACK);
+	if (n > 0 && n <= FRAME_BYTES)
+		user_bytes = n & ~7;
+	else
+		count(CPU_COUNTER_FP_STACK);
+	offset += user_bytes;
+	if (offset > sizeof(*s) + CPU_SECTIONS_MAX_BYTES + 2 * FRAME_BYTES)
+		return leave(CPU_COUNTER_BOUNDS);
+
+	s = (struct cpu_sample *)buf;
+	s->kernel_frames = kernel_bytes / 8;
+	s->user_frames = user_bytes / 8;
+	s->stack_bytes = copy_user_stack(buf, offset, s->regs.rsp, &s->flags);
+	if (!s->stack_bytes && s->regs.rsp && stack_bytes_max)
+		count(CPU_COUNTER_USER_STACK);
+
+	length = offset + s->stack_bytes;
+	if (length > CPU_RECORD_MAX_BYTES)
+		return leave(CPU_COUNTER_TOO_LONG);
+	return length;
 }
 
 #endif
