@@ -1,18 +1,17 @@
 // The CPU profiler: capture samples of the targets for a while, unwind and count them as they
 // arrive, then name everything once and hand back a Profile. Knows nothing of output formats.
 
-import type { BpfObject } from '../../bpf/object.js';
 import { NoSuchProcessError } from '../../errors.js';
 import type { Profile } from '../../model/profile.js';
-import { listPids, processExists, readStat } from '../../proc/process.js';
-import { ProcessModules } from '../../unwind/process-modules.js';
-import { runsAnyOf, samplingRuntimes } from '../../unwind/registry.js';
-import type { RuntimePlugin, RuntimeProcess } from '../../unwind/runtime.js';
-import type { CpuCaptureStats } from './capture.js';
-import { StackCounter, type ProcessContext, type StackStats } from '../events/stacks.js';
-import { userspaceUnwinder, type Unwinder } from './unwinders.js';
-import { toProfile, type KernelSymbols } from '../events/to-profile.js';
+import { processExists } from '../../proc/process.js';
+import { samplingRuntimes } from '../../unwind/registry.js';
+import type { RuntimePlugin } from '../../unwind/runtime.js';
+import { ProcessContexts } from '../events/contexts.js';
 import { runFor, type RunOutcome } from '../events/run-for.js';
+import { StackCounter, type StackStats } from '../events/stacks.js';
+import { toProfile, type KernelSymbols } from '../events/to-profile.js';
+import type { CpuCaptureStats } from './capture.js';
+import { userspaceUnwinder, type Unwinder } from './unwinders.js';
 
 interface CpuProfileOptions {
   pids?: number[];
@@ -44,77 +43,14 @@ export interface CpuProfileResult {
   warnings: string[];
 }
 
-function processName(pid: number, fallback: string): string {
-  try {
-    return readStat(pid).comm;
-  } catch {
-    return fallback;
-  }
-}
-
 export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult> {
   const pids = o.pids ?? [];
   for (const pid of pids) if (!processExists(pid)) throw new NoSuchProcessError(pid);
   const counter = new StackCounter(o.perThread);
-  const contexts = new Map<number, ProcessContext | null>();
-  const names = new Map<number, string>();
   const warnings: string[] = [];
   const runtimes = (o.runtimes ?? samplingRuntimes()).filter((r) => r.sampling !== undefined);
-  let loaded: BpfObject | undefined;
-  const attached: RuntimeProcess[] = [];
-  const attachOptions = {
-    byRequest: o.byRequest === true,
-    warnings,
-    changed: (p: RuntimeProcess) => {
-      if (loaded) p.publish(loaded);
-    },
-  };
-
-  const contextOf = (pid: number, comm: string): ProcessContext | undefined => {
-    let ctx = contexts.get(pid);
-    if (ctx === undefined) {
-      try {
-        const modules = new ProcessModules(pid);
-        const rewriters: RuntimeProcess[] = [];
-        for (const rt of runtimes) {
-          let p: RuntimeProcess | undefined;
-          try {
-            p = rt.sampling!.attach(pid, modules, attachOptions);
-          } catch (err) {
-            // A build the plugin cannot read safely: its frames are left out, the native ones stay.
-            warnings.push(`process ${pid}: ${(err as Error).message}`);
-          }
-          if (!p) continue;
-          rewriters.push(p);
-          attached.push(p);
-          if (loaded) p.publish(loaded);
-        }
-        ctx = { modules, rewriters };
-      } catch (err) {
-        if (pids.includes(pid)) warnings.push(`process ${pid}: ${(err as Error).message}`);
-        ctx = null; // exited before we could read it: its samples keep their leaf address only
-      }
-      contexts.set(pid, ctx);
-      names.set(pid, processName(pid, comm));
-    }
-    return ctx ?? undefined;
-  };
-
-  // Targets named by PID are prepared before sampling starts, their code's tables included: the
-  // first samples are complete, and draining never stalls on parsing libc while the ring fills.
-  for (const pid of pids) contextOf(pid, String(pid))?.modules.preload();
-  // With --all, processes a runtime recognises are prepared too (the others on demand), so a
-  // LuaJIT process's first samples already carry Lua frames.
-  if (o.all) {
-    for (const pid of listPids()) {
-      if (pid === process.pid || contexts.has(pid)) continue;
-      try {
-        if (runtimes.length > 0 && runsAnyOf(pid, runtimes)) contextOf(pid, String(pid));
-      } catch {
-        // gone already
-      }
-    }
-  }
+  const contexts = new ProcessContexts(runtimes, pids, warnings, o.byRequest === true);
+  contexts.prepare(o.all === true);
 
   let failure: unknown;
   const capture = (o.unwinder ?? userspaceUnwinder).start({
@@ -124,11 +60,8 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     kernel: o.kernel,
     ...(o.stackBytes !== undefined ? { stackBytes: o.stackBytes } : {}),
     counter,
-    contextOf,
-    onLoaded: (obj) => {
-      loaded = obj;
-      for (const p of attached) p.publish(obj);
-    },
+    contextOf: (pid, comm) => contexts.of(pid, comm),
+    onLoaded: (obj) => contexts.publishTo(obj),
     onError: (err) => {
       failure = err;
     },
@@ -147,7 +80,7 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
     );
   } finally {
     capture.stop();
-    loaded = undefined; // closed with the capture
+    contexts.publishTo(undefined); // closed with the capture
   }
   if (failure !== undefined) throw failure;
 
@@ -155,10 +88,10 @@ export async function profileCpu(o: CpuProfileOptions): Promise<CpuProfileResult
   const periodNs = Math.round(1e9 / o.hz);
   const profile = toProfile({
     stacks: counter.values(),
-    modules: (pid) => contexts.get(pid)?.modules,
+    modules: (pid) => contexts.modules(pid),
     kernel: o.kernelSymbols,
     runtimes,
-    processName: (pid) => names.get(pid) ?? String(pid),
+    processName: (pid) => contexts.name(pid),
     sampleTypes: [{ type: 'samples', unit: 'count' }, { type: 'cpu', unit: 'nanoseconds' }],
     periodType: { type: 'cpu', unit: 'nanoseconds' },
     period: periodNs,
