@@ -8,9 +8,9 @@ import type { Collector, CollectorResult, Target } from '../collectors/collector
 import { describeRange, parseParams, type ParamSpec, type ParamValues } from '../collectors/params.js';
 import { writeFile } from 'node:fs/promises';
 import { ExitCode, UsageError } from '../errors.js';
-import { FORMATS, formatByName, formatForPath, type Format } from '../formats/index.js';
 import { parsePid } from './options.js';
 import { terminalSafe } from './output.js';
+import { addProfileOutputOptions, profileOutput, type ProfileOutput } from './profile-output.js';
 import { Progress } from './progress.js';
 
 type Flags = Record<string, unknown>;
@@ -127,19 +127,12 @@ export function registerCollector<P>(program: Command, c: Collector, presenter: 
  * says (its extension picks the format), the summary's facts and the warnings; --json prints the
  * collector's result document and summary.
  */
-export function defaultPresenter(c: Collector): Presenter<{ output?: string; format?: Format }> {
+export function defaultPresenter(c: Collector): Presenter<ProfileOutput> {
   return {
-    options: (cmd) =>
-      cmd
-        .option('-o, --output <file>', 'where to write the profile; the extension picks the format (default: HTML)')
-        .option('-f, --format <name>', `output format: ${FORMATS.map((f) => f.name).join(', ')}`)
-        .option('--json', 'write the summary and the result as JSON'),
-    prepare(flags) {
-      const output = (flags.output as string | undefined) ?? `fluoro-${c.name}.html`;
-      return { output, format: flags.format ? formatByName(String(flags.format)) : (formatForPath(output) ?? formatByName('html')) };
-    },
+    options: (cmd) => addProfileOutputOptions(cmd).option('--json', 'write the summary and the result as JSON'),
+    prepare: (flags, _params, target) => profileOutput(flags, c.name, target),
     async present(r, { flags, prepared }) {
-      if (r.profile) await writeFile(prepared.output!, await prepared.format!.write(r.profile, { title: c.title }));
+      if (r.profile) await writeFile(prepared.output, await prepared.format.write(r.profile, { title: c.title }));
       if (flags.json) {
         process.stdout.write(JSON.stringify({ summary: r.summary, result: r.result ?? null, warnings: r.warnings }, null, 2) + '\n');
         return;

@@ -1,26 +1,18 @@
 // `fluoro cpu`: sample on-CPU stacks of a process (or all of them) and write a flame graph.
 
 import { writeFile } from 'node:fs/promises';
-import type { CollectorResult, Target } from '../collectors/collector.js';
+import type { CollectorResult } from '../collectors/collector.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { FORMATS, formatByName, formatForPath, type Format } from '../formats/index.js';
 import type { Profile } from '../model/profile.js';
 import { functionCosts } from '../model/summary.js';
 import { view, type View } from '../model/views.js';
 import type { Presenter } from './collector-command.js';
+import { addProfileOutputOptions, profileOutput, type ProfileOutput } from './profile-output.js';
 import { terminalSafe } from './output.js';
 import { uploadEndpoint, uploadProfile } from './upload.js';
 
-interface Prepared {
-  output: string;
-  format: Format;
+interface Prepared extends ProfileOutput {
   upload?: { url: string; token: string };
-}
-
-function defaultOutput(target: string): string {
-  const t = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `fluoro-cpu-${target}-${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}${p(t.getSeconds())}.html`;
 }
 
 function summary(r: CollectorResult, shown: Profile, output: string): string {
@@ -47,15 +39,9 @@ function summary(r: CollectorResult, shown: Profile, output: string): string {
   return lines.join('\n') + '\n';
 }
 
-function targetName(t: Target): string {
-  return t.all ? 'all' : t.pids.join(',');
-}
-
 export const cpuPresenter: Presenter<Prepared> = {
   options: (cmd) =>
-    cmd
-      .option('-o, --output <file>', 'where to write; the extension picks the format')
-      .option('-f, --format <name>', `output format: ${FORMATS.map((f) => f.name).join(', ')}`)
+    addProfileOutputOptions(cmd)
       .option('--upload <url>', 'also send the profile to a fluoro console at this URL')
       .option('--token <token>', "the console's access token, for --upload (default: $FLUORO_CONSOLE_TOKEN)"),
   help: `
@@ -68,8 +54,7 @@ Examples:
 
 Ctrl-C stops early and still writes what was collected.`,
   prepare(flags, _params, target) {
-    const output = (flags.output as string | undefined) ?? defaultOutput(targetName(target));
-    const format = flags.format ? formatByName(String(flags.format)) : (formatForPath(output) ?? formatByName('html'));
+    const { output, format } = profileOutput(flags, 'cpu', target);
     const token = (flags.token as string | undefined) ?? process.env.FLUORO_CONSOLE_TOKEN;
     if (flags.upload === undefined) return { output, format };
     uploadEndpoint(String(flags.upload));

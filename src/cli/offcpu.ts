@@ -2,24 +2,13 @@
 // in time blocked, with why each stack waited at its leaf.
 
 import { writeFile } from 'node:fs/promises';
-import type { CollectorResult, Target } from '../collectors/collector.js';
+import type { CollectorResult } from '../collectors/collector.js';
 import { ExitCode } from '../errors.js';
-import { FORMATS, formatByName, formatForPath, type Format } from '../formats/index.js';
 import type { Profile } from '../model/profile.js';
 import { functionCosts } from '../model/summary.js';
 import type { Presenter } from './collector-command.js';
+import { addProfileOutputOptions, profileOutput, type ProfileOutput } from './profile-output.js';
 import { terminalSafe } from './output.js';
-
-interface Prepared {
-  output: string;
-  format: Format;
-}
-
-function defaultOutput(target: string): string {
-  const t = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `fluoro-offcpu-${target}-${t.getFullYear()}${p(t.getMonth() + 1)}${p(t.getDate())}-${p(t.getHours())}${p(t.getMinutes())}${p(t.getSeconds())}.html`;
-}
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
@@ -52,15 +41,8 @@ function summary(r: CollectorResult, profile: Profile, output: string): string {
   return lines.join('\n') + '\n';
 }
 
-function targetName(t: Target): string {
-  return t.all ? 'all' : t.pids.join(',');
-}
-
-export const offcpuPresenter: Presenter<Prepared> = {
-  options: (cmd) =>
-    cmd
-      .option('-o, --output <file>', 'where to write; the extension picks the format')
-      .option('-f, --format <name>', `output format: ${FORMATS.map((f) => f.name).join(', ')}`),
+export const offcpuPresenter: Presenter<ProfileOutput> = {
+  options: addProfileOutputOptions,
   help: `
 Examples:
   fluoro offcpu -p 4242                       10 s of waits into an interactive HTML flame graph
@@ -71,8 +53,7 @@ Examples:
 Every wait is counted, for as long as it lasted; waits under way at the start or the end count
 from the start or to the end. Ctrl-C stops early and still writes what was collected.`,
   prepare(flags, _params, target) {
-    const output = (flags.output as string | undefined) ?? defaultOutput(targetName(target));
-    const format = flags.format ? formatByName(String(flags.format)) : (formatForPath(output) ?? formatByName('html'));
+    const { output, format } = profileOutput(flags, 'offcpu', target);
     return { output, format };
   },
   async present(result, { target, prepared }) {
