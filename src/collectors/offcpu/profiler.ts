@@ -8,6 +8,7 @@ import type { Profile } from '../../model/profile.js';
 import { processExists } from '../../proc/process.js';
 import { samplingRuntimes } from '../../unwind/registry.js';
 import type { RuntimePlugin } from '../../unwind/runtime.js';
+import { CPU_DEFAULT_STACK_BYTES } from '../cpu/record.js';
 import { ProcessContexts } from '../events/contexts.js';
 import { StackCounter, type StackStats } from '../events/stacks.js';
 import { toProfile, type KernelSymbols } from '../events/to-profile.js';
@@ -45,8 +46,6 @@ interface OffcpuProfileResult {
   warnings: string[];
 }
 
-const DEFAULT_STACK_BYTES = 16384;
-
 export async function profileOffcpu(o: OffcpuProfileOptions): Promise<OffcpuProfileResult> {
   const pids = o.pids ?? [];
   for (const pid of pids) if (!processExists(pid)) throw new NoSuchProcessError(pid);
@@ -55,7 +54,7 @@ export async function profileOffcpu(o: OffcpuProfileOptions): Promise<OffcpuProf
   const runtimes = (o.runtimes ?? samplingRuntimes()).filter((r) => r.sampling !== undefined);
   const contexts = new ProcessContexts(runtimes, pids, warnings);
   contexts.prepare(o.all === true);
-  const stackBytes = o.stackBytes ?? DEFAULT_STACK_BYTES;
+  const stackBytes = o.stackBytes ?? CPU_DEFAULT_STACK_BYTES;
 
   const kernelNames = (addrs: readonly bigint[]) => addrs.map((a) => o.kernelSymbols?.name(a) ?? '');
   const blockOf = (r: SwitchOut): Block => {
